@@ -1,0 +1,77 @@
+# The course's commands. `make lab` and `make test` are the two that matter; both set up .venv first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GRADE := $(BIN)/python -m helpers.grading
+CH ?= all
+
+.PHONY: help setup lab test test-fast lint release check-release autograde feedback grades collect zip-collect html bench lock clean
+
+help:
+	@echo "make lab        set up .venv, then open JupyterLab on notebooks/"
+	@echo "make test       set up .venv, then run the whole test suite"
+	@echo "make release    regenerate notebooks/ (learner copies) from assignments/source/ (CH=01_convolution for one)"
+	@echo "make collect    nbgrader collect from the exchange (CH=...)"
+	@echo "make zip-collect  unpack an LMS download in assignments/downloaded/CH/archive (CH=...)"
+	@echo "make autograde  autograde every submission of CH (CH=...)"
+	@echo "make feedback   HTML feedback for every autograded submission of CH (CH=...)"
+	@echo "make grades     export every grade to assignments/grades.csv"
+	@echo "make html       render the solved chapters to build/html/"
+	@echo "make bench      print the measured figures quoted in README.md"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The course needs Python 3.11; found " + sys.version.split()[0] + ". Install it, or run: make PYTHON=/path/to/python3.11 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check helpers tests benchmarks assignments/nbgrader_config.py
+	$(BIN)/ruff format --check helpers tests benchmarks assignments/nbgrader_config.py
+
+release: setup
+	$(GRADE) release $(CH)
+
+check-release: setup
+	$(GRADE) check-release $(CH)
+
+collect: setup
+	$(GRADE) collect $(CH)
+
+zip-collect: setup
+	$(GRADE) zip-collect $(CH)
+
+autograde: setup
+	$(GRADE) autograde $(CH)
+
+feedback: setup
+	$(GRADE) feedback $(CH)
+
+grades: setup
+	$(GRADE) export
+
+html: setup
+	$(GRADE) html $(CH)
+
+bench: setup
+	$(BIN)/python benchmarks/bench_ch01.py
+
+lock: setup
+	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package the course installs, pinned (pip freeze of a fresh .venv). Regenerate with `make lock`.' > constraints.txt
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

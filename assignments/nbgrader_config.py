@@ -1,0 +1,38 @@
+"""nbgrader configuration for the CNN course (this folder is the course root).
+
+Every command in README's instructor guide runs with this file, whatever the current
+directory: `python -m helpers.grading ...` runs nbgrader inside this folder.
+"""
+
+from pathlib import Path
+
+from helpers.grading.config import IGNORED_STDERR_PATTERN, SLOWEST_CELL_SECONDS
+
+c = get_config()  # noqa: F821 (nbgrader injects get_config)
+
+c.CourseDirectory.root = str(Path(__file__).resolve().parent)
+c.CourseDirectory.course_id = "cnn-course"
+
+# TensorFlow writes log lines to stderr, and nbgrader gives 0 points to a test cell with any
+# stderr output. The pattern matches only output made entirely of TensorFlow/absl log lines
+# and Python warnings; anything else written to stderr still costs the cell its points.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = IGNORED_STDERR_PATTERN
+
+# The slowest legitimate cell (a training run in a later chapter) must finish; an infinite
+# loop in a learner's function must not hold the grader for ever.
+c.Execute.timeout = SLOWEST_CELL_SECONDS
+
+# A learner who deletes a test cell gets it back, and is graded on it.
+c.OverwriteCells.add_missing_cells = True
+
+# Keep autograded notebooks and feedback small when a learner prints in a loop.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 60
+
+# Feedback never shows hidden tests: neither their source nor a traceback through them.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "helpers.grading.feedback.HideHiddenTests",
+]

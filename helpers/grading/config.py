@@ -1,0 +1,27 @@
+"""Settings shared by nbgrader_config.py, the grading commands and the tests."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COURSE_ROOT = REPO_ROOT / "assignments"
+SOURCE_DIR = COURSE_ROOT / "source"
+LEARNER_NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+
+# The slowest legitimate cell in any chapter (a training run) takes well under this on 2 cores.
+SLOWEST_CELL_SECONDS = 300
+
+# One stderr line that may be dropped: a TensorFlow/absl/glog log line, or a Python warning
+# (the "file.py:12: UserWarning: ..." line and the indented source line after it).
+_LOG_LINE = (
+    r"(?:"
+    r"[IWEF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\].*"  # glog / absl C++: I0000 00:00:... 123 file.cc:31] ...
+    r"|\d{4}-\d\d-\d\d [\d:.]+: [IWEF] .*"  # TF C++: 2026-11-29 10:00:00.0: W tensorflow/...
+    r"|WARNING:(?:tensorflow|absl):.*"  # tf.get_logger() / absl.logging
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called.*"
+    r"|To enable the following instructions:.*|.*rebuild TensorFlow with the appropriate.*"
+    r"|.*:\d+: \w*Warning: .*"  # warnings.warn(...)
+    r"|[ \t]+.*"  # the indented source line a warning prints, or a continuation line
+    r"|"  # blank lines
+    r")"
+)
+IGNORED_STDERR_PATTERN = rf"\A(?:{_LOG_LINE}\n)*(?:{_LOG_LINE})\Z"
