@@ -1,0 +1,645 @@
+"""Figures for the course ("extra code": kept out of the learner's way, called in one line).
+
+Every plotting function builds a :class:`matplotlib.figure.Figure` directly, without pyplot, and
+returns it. Nothing is registered with pyplot, so nothing needs closing and a figure is shown
+once: as the value of the last line of a notebook cell under ``%matplotlib inline``.
+
+Conventions (chapter 01 onwards): channels last. An image is ``(H, W)`` or ``(H, W, C)``, a batch
+``(N, H, W, C)``, conv weights ``(f, f, n_C_prev, n_C)``.
+
+None of the graded exercises (``zero_pad``, ``conv_forward``, ``pool_forward``, ...) is solved
+here. The 2-D single-channel filtering in the edge figures uses :func:`scipy.signal.correlate2d`,
+and :func:`plot_pooling` pools one small 2-D array with plain loops, just to draw it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+
+def _kernel(rows: list[list[float]]) -> np.ndarray:
+    # Read-only, because the dict is shared by every figure and widget: a learner who edits a
+    # kernel in place would otherwise change it for the rest of the session.
+    array = np.array(rows, dtype=float)
+    array.setflags(write=False)
+    return array
+
+
+# Cross-correlation kernels (the operation the course calls "convolution", as deep-learning
+# libraries do). Textbooks often print Sobel's G_x as [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] and
+# apply it by true convolution, which flips it: the result is the same operator as "Sobel-x"
+# here. Sobel & Feldman (1968); Scharr (2000), "Optimale Operatoren in der digitalen
+# Bildverarbeitung". A positive x response means "brighter on the left than on the right".
+EDGE_KERNELS: dict[str, np.ndarray] = {
+    "vertical": _kernel([[1, 0, -1], [1, 0, -1], [1, 0, -1]]),
+    "horizontal": _kernel([[1, 1, 1], [0, 0, 0], [-1, -1, -1]]),
+    "Sobel-x": _kernel([[1, 0, -1], [2, 0, -2], [1, 0, -1]]),
+    "Sobel-y": _kernel([[1, 2, 1], [0, 0, 0], [-1, -2, -1]]),
+    "Scharr-x": _kernel([[3, 0, -3], [10, 0, -10], [3, 0, -3]]),
+    "Scharr-y": _kernel([[3, 10, 3], [0, 0, 0], [-3, -10, -3]]),
+}
+
+
+# --------------------------------------------------------------------------- small utilities
+
+
+def _as_gray_image(image, name: str = "image") -> np.ndarray:
+    array = np.asarray(image, dtype=float)
+    if array.ndim != 2:
+        hint = ""
+        if array.ndim == 3 and array.shape[-1] in (3, 4):
+            hint = " It looks like a colour image: convert it with skimage.color.rgb2gray first."
+        raise ValueError(
+            f"{name} must be a 2-D grayscale array (H, W); got shape {array.shape}.{hint}"
+        )
+    return array
+
+
+def _as_kernel(kernel, name: str = "kernel") -> np.ndarray:
+    array = np.asarray(kernel, dtype=float)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array (f, f); got shape {array.shape}.")
+    return array
+
+
+def _grid(n_panels: int, ncols: int | None, size: float, max_cols: int = 4):
+    """Return (fig, flat list of axes) for ``n_panels`` panels; spare axes are hidden."""
+    ncols = min(n_panels, ncols or max_cols)
+    nrows = math.ceil(n_panels / ncols)
+    fig = Figure(figsize=(size * ncols, size * nrows + 0.3), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n_panels])
+
+
+def _annotate(ax, values: np.ndarray, limit: float, fontsize: float = 9) -> None:
+    """Write each entry of a 2-D array in its ``imshow`` cell, white on the darkest cells."""
+    for (i, j), value in np.ndenumerate(values):
+        colour = "white" if abs(value) > 0.6 * limit else "black"
+        ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=fontsize, color=colour)
+
+
+def _draw_kernel(ax, kernel: np.ndarray, title: str) -> None:
+    limit = float(np.abs(kernel).max()) or 1.0
+    ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    _annotate(ax, kernel, limit, fontsize=8 if kernel.shape[1] <= 5 else 6)
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _draw_response(ax, response: np.ndarray, title: str) -> None:
+    # Symmetric limits so that zero is mid-grey: bright = positive, dark = negative response.
+    limit = float(np.abs(response).max()) or 1.0
+    ax.imshow(response, cmap="gray", vmin=-limit, vmax=limit)
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+
+
+def kernel_response(image, kernel) -> np.ndarray:
+    """Cross-correlate one grayscale image with one 2-D kernel (for figures and widgets).
+
+    A thin wrapper around :func:`scipy.signal.correlate2d` with ``mode="same"`` and a
+    symmetric (mirror) boundary, so that the border of a photo does not light up as an edge.
+
+    Args:
+        image: array of shape (H, W), grayscale.
+        kernel: array of shape (f_h, f_w).
+
+    Returns:
+        Array of shape (H, W): the response at every pixel.
+    """
+    # Imported here: scipy.signal takes over a second to import and most figures do not need it.
+    from scipy.signal import correlate2d
+
+    return correlate2d(_as_gray_image(image), _as_kernel(kernel), mode="same", boundary="symm")
+
+
+# --------------------------------------------------------------------------- image grids
+
+
+def show_images(images, titles=None, cmap: str = "gray", ncols: int | None = None, size=2.5):
+    """Show images in a grid.
+
+    Args:
+        images: a sequence of images, or an array of shape (N, H, W) or (N, H, W, C). Each image
+            is (H, W) (drawn with ``cmap``), (H, W, 1), or (H, W, 3|4) (RGB(A), float in [0, 1]
+            or uint8). A single (H, W) array is one image; pass one RGB image as ``[image]``.
+        titles: optional sequence of N strings.
+        cmap: colour map for 2-D images.
+        ncols: number of columns (default: up to 4).
+        size: width and height of one panel, in inches.
+
+    Returns:
+        matplotlib.figure.Figure.
+    """
+    if isinstance(images, np.ndarray) and images.ndim == 2:
+        images = [images]
+    images = list(images)
+    if not images:
+        raise ValueError("show_images needs at least one image; got an empty sequence.")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(titles)} titles.")
+    fig, axes = _grid(len(images), ncols, size)
+    for index, (ax, image) in enumerate(zip(axes, images, strict=True)):
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim == 2:
+            ax.imshow(image, cmap=cmap)
+        elif image.ndim == 3 and image.shape[-1] in (3, 4):
+            ax.imshow(image)
+        else:
+            raise ValueError(
+                f"image {index} has shape {image.shape}; expected (H, W), (H, W, 1) or "
+                "(H, W, 3|4). A batch (N, H, W, C) is a sequence of images: pass it whole."
+            )
+        if titles is not None:
+            ax.set_title(str(titles[index]), fontsize=9)
+        ax.axis("off")
+    return fig
+
+
+def plot_feature_maps(maps, title: str | None = None, ncols: int = 8) -> Figure:
+    """Show every channel of one activation volume as a small image.
+
+    Args:
+        maps: array of shape (H, W, C): one example's activations, channels last.
+        title: optional title for the whole figure.
+        ncols: panels per row.
+
+    Returns:
+        matplotlib.figure.Figure with C panels, each with its own colour scale.
+    """
+    maps = np.asarray(maps, dtype=float)
+    if maps.ndim != 3:
+        hint = " For a batch (N, H, W, C), pass one example: maps[0]." if maps.ndim == 4 else ""
+        raise ValueError(f"maps must have shape (H, W, C); got {maps.shape}.{hint}")
+    n_channels = maps.shape[-1]
+    fig, axes = _grid(n_channels, ncols, 1.4, max_cols=ncols)
+    for channel, ax in enumerate(axes):
+        ax.imshow(maps[..., channel], cmap="viridis")
+        ax.set_title(f"channel {channel}", fontsize=8)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# --------------------------------------------------------------------------- edge detection
+
+
+def plot_kernel_responses(image, kernels: Mapping[str, np.ndarray]) -> Figure:
+    """Show a grayscale image, some kernels (with their numbers) and each kernel's response.
+
+    The response is the cross-correlation of the image with the kernel (``kernel_response``:
+    same size as the image, mirrored borders). Grey is zero; bright and dark are edges of
+    opposite direction.
+
+    Args:
+        image: array of shape (H, W), grayscale floats.
+        kernels: dict name -> array of shape (f, f), e.g. ``EDGE_KERNELS``.
+
+    Returns:
+        matplotlib.figure.Figure: the image on the left, kernels on the top row and their
+        responses under them.
+    """
+    image = _as_gray_image(image)
+    if not kernels:
+        raise ValueError("kernels is empty; pass a dict name -> (f, f) array, e.g. EDGE_KERNELS.")
+    names = list(kernels)
+    arrays = [_as_kernel(kernels[name], name=f"kernel {name!r}") for name in names]
+    keys = [f"k{i}" for i in range(len(names))]
+    mosaic = [["image", *keys], ["image", *[f"r{i}" for i in range(len(names))]]]
+    fig = Figure(figsize=(2.6 * (len(names) + 1), 4.6), layout="constrained")
+    axes = fig.subplot_mosaic(mosaic, height_ratios=[1, 2])
+    axes["image"].imshow(image, cmap="gray")
+    axes["image"].set_title(f"image {image.shape[0]}x{image.shape[1]}", fontsize=9)
+    axes["image"].axis("off")
+    for i, (name, kernel) in enumerate(zip(names, arrays, strict=True)):
+        _draw_kernel(axes[f"k{i}"], kernel, name)
+        _draw_response(axes[f"r{i}"], kernel_response(image, kernel), f"response to {name}")
+    return fig
+
+
+def plot_edge_map(image, kernel, threshold: float = 0.3, name: str = "kernel") -> Figure:
+    """Show a kernel, its response on an image, and the pixels where |response| is large.
+
+    Args:
+        image: array of shape (H, W), grayscale floats.
+        kernel: array of shape (f, f).
+        threshold: fraction of the largest |response|, in [0, 1]; pixels at or above it are
+            drawn white in the third panel.
+        name: the kernel's name, for the titles.
+
+    Returns:
+        matplotlib.figure.Figure with three panels.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(
+            f"threshold is a fraction of the largest response, in [0, 1]; got {threshold}."
+        )
+    kernel = _as_kernel(kernel)
+    response = kernel_response(image, kernel)
+    peak = float(np.abs(response).max())
+    edges = np.abs(response) >= threshold * peak if peak > 0 else np.zeros_like(response, bool)
+    fig = Figure(figsize=(9, 3.3), layout="constrained")
+    ax_kernel, ax_response, ax_edges = fig.subplots(1, 3, width_ratios=[0.6, 1, 1])
+    _draw_kernel(ax_kernel, kernel, name)
+    _draw_response(ax_response, response, f"response (max |r| = {peak:.3g})")
+    ax_edges.imshow(edges, cmap="gray", vmin=0, vmax=1)
+    ax_edges.set_title(
+        f"|response| >= {threshold:.2f} x max ({edges.mean():.1%} of pixels)", fontsize=9
+    )
+    ax_edges.axis("off")
+    return fig
+
+
+def plot_correlation_vs_convolution(image, kernel) -> Figure:
+    """Show that convolution is cross-correlation with the kernel flipped in both axes.
+
+    Three panels: correlate(image, kernel), convolve(image, kernel) and
+    correlate(image, kernel[::-1, ::-1]). The title gives max |convolve - correlate flipped|
+    (zero up to rounding) and max |correlate - convolve| (not zero unless the kernel is
+    symmetric under a 180-degree rotation). Mode "valid" is used because scipy centres an
+    even-sized kernel differently in its two "same" modes, a shift that would hide the identity.
+
+    Args:
+        image: array of shape (H, W), grayscale floats.
+        kernel: array of shape (f_h, f_w), no larger than the image.
+
+    Returns:
+        matplotlib.figure.Figure with three panels, each of shape (H - f_h + 1, W - f_w + 1).
+    """
+    from scipy.signal import convolve2d, correlate2d
+
+    image = _as_gray_image(image)
+    kernel = _as_kernel(kernel)
+    if kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
+        raise ValueError(f"kernel {kernel.shape} is larger than the image {image.shape}.")
+    correlated = correlate2d(image, kernel, mode="valid")
+    convolved = convolve2d(image, kernel, mode="valid")
+    flipped = correlate2d(image, kernel[::-1, ::-1], mode="valid")
+    same = float(np.abs(convolved - flipped).max())
+    differ = float(np.abs(convolved - correlated).max())
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    axes = fig.subplots(1, 3)
+    panels = [
+        (correlated, "cross-correlate with K\n(what CNN layers compute)"),
+        (convolved, "convolve with K\n(the maths-book convolution)"),
+        (flipped, "cross-correlate with K flipped\n(K[::-1, ::-1])"),
+    ]
+    for ax, (response, title) in zip(axes, panels, strict=True):
+        _draw_response(ax, response, title)
+    fig.suptitle(
+        f"max |convolve - correlate flipped| = {same:.1e};   "
+        f"max |correlate - convolve| = {differ:.3g}"
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- output size
+
+
+def conv_output_size(n: int, f: int, pad: int, stride: int) -> int:
+    """Output size along one axis: floor((n + 2 pad - f) / stride) + 1, with checked inputs.
+
+    Args:
+        n: input size (height or width), >= 1.
+        f: filter size, >= 1 and <= n + 2 pad.
+        pad: zeros added on each side, >= 0.
+        stride: step between filter positions, >= 1.
+
+    Returns:
+        int, the number of filter positions along that axis.
+
+    Raises:
+        ValueError: with a message naming the offending value.
+    """
+    for label, value, low in (("n", n, 1), ("f", f, 1), ("pad", pad, 0), ("stride", stride, 1)):
+        if int(value) != value or value < low:
+            raise ValueError(f"{label} must be an integer >= {low}; got {value!r}.")
+    if f > n + 2 * pad:
+        raise ValueError(
+            f"filter size f={f} is larger than the padded input n + 2p = {n} + 2*{pad} = "
+            f"{n + 2 * pad}: the filter fits nowhere. Use a smaller filter or more padding."
+        )
+    return (n + 2 * pad - f) // stride + 1
+
+
+def plot_output_size(n: int, f: int, pad: int, stride: int) -> Figure:
+    """Draw where an f x f filter lands on an n x n input with padding and stride.
+
+    The padded input is an (n + 2p) x (n + 2p) grid: padding cells grey and hatched, input cells
+    white. A dot marks each position of the filter's top-left corner; the first row of windows
+    is outlined. Cells never covered by any window (when (n + 2p - f) is not a multiple of s)
+    are tinted red and the title says so.
+
+    Args:
+        n: input height and width.
+        f: filter height and width.
+        pad: zero cells added on each side.
+        stride: step between windows.
+
+    Returns:
+        matplotlib.figure.Figure; its axes title starts with "output: k x k".
+
+    Raises:
+        ValueError: if f > n + 2p, stride < 1, n < 1, f < 1 or pad < 0.
+    """
+    k = conv_output_size(n, f, pad, stride)
+    size = n + 2 * pad
+    covered = (k - 1) * stride + f
+    uncovered = size - covered
+    cell = min(0.42, 7.0 / size)
+    fig = Figure(figsize=(max(cell * size + 0.6, 4.8), cell * size + 1.4), layout="constrained")
+    ax = fig.add_subplot()
+    # A few large patches and two line collections, not one patch per cell: the figure is
+    # redrawn on every slider move of the explorer.
+    ax.add_patch(Rectangle((0, 0), size, size, facecolor="#d9d9d9", hatch="///", lw=0))
+    ax.add_patch(Rectangle((pad, pad), n, n, facecolor="white", lw=0))
+    if uncovered:
+        never = {"facecolor": "#e06666", "alpha": 0.45, "lw": 0}
+        ax.add_patch(Rectangle((covered, 0), uncovered, size, **never))
+        ax.add_patch(Rectangle((0, covered), covered, uncovered, **never))
+    ax.hlines(np.arange(size + 1), 0, size, color="#888888", lw=0.6)
+    ax.vlines(np.arange(size + 1), 0, size, color="#888888", lw=0.6)
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    for col in range(k):
+        # Inset successive outlines a little so that overlapping windows stay distinguishable.
+        inset = 0.06 + 0.05 * (col % 3)
+        ax.add_patch(
+            Rectangle(
+                (col * stride + inset, inset),
+                f - 2 * inset,
+                f - 2 * inset,
+                fill=False,
+                edgecolor=colours[col % len(colours)],
+                linewidth=1.8,
+            )
+        )
+    positions = np.arange(k) * stride + 0.5
+    rows, cols = np.meshgrid(positions, positions, indexing="ij")
+    ax.scatter(cols.ravel(), rows.ravel(), s=14, color="black", zorder=3)
+    ax.set_xlim(0, size)
+    ax.set_ylim(size, 0)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    title = (
+        f"output: {k} x {k}   (n={n}, f={f}, p={pad}, s={stride})\n"
+        f"floor(({n} + 2*{pad} - {f}) / {stride}) + 1 = {k}"
+    )
+    if uncovered:
+        title += (
+            f"\nlast {uncovered} row(s)/column(s) never covered (red):"
+            f"\n{n} + 2*{pad} - {f} = {size - f} is not a multiple of s={stride}"
+        )
+    ax.set_title(title, fontsize=9)
+    return fig
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def pool_2d_for_figure(x, f: int, stride: int, mode: str = "max") -> np.ndarray:
+    """Pool one small 2-D array with plain loops (for drawing; not the graded pool_forward).
+
+    Args:
+        x: array of shape (H, W), a single channel.
+        f: window height and width.
+        stride: step between windows.
+        mode: "max" or "average".
+
+    Returns:
+        Array of shape (floor((H - f) / stride) + 1, floor((W - f) / stride) + 1).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a single-channel 2-D array (H, W); got shape {x.shape}.")
+    if mode not in ("max", "average"):
+        raise ValueError(f'mode must be "max" or "average"; got {mode!r}.')
+    out_h = conv_output_size(x.shape[0], f, 0, stride)
+    out_w = conv_output_size(x.shape[1], f, 0, stride)
+    reduce = np.max if mode == "max" else np.mean
+    out = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            out[i, j] = reduce(x[i * stride : i * stride + f, j * stride : j * stride + f])
+    return out
+
+
+def plot_pooling(x, f: int, stride: int, mode: str = "max") -> Figure:
+    """Draw a small 2-D array with its pooling windows coloured, and the pooled output beside it.
+
+    Each output cell has the colour of the window it summarises. In max mode the entry that
+    wins each window is circled: it is where the gradient goes in the backward pass.
+
+    Args:
+        x: array of shape (H, W), small (up to about 10 x 10 stays readable).
+        f: window height and width.
+        stride: step between windows.
+        mode: "max" or "average".
+
+    Returns:
+        matplotlib.figure.Figure with two panels: input and output.
+    """
+    x = np.asarray(x, dtype=float)
+    out = pool_2d_for_figure(x, f, stride, mode)
+    colours = [
+        "#1f77b4",
+        "#ff7f0e",
+        "#2ca02c",
+        "#d62728",
+        "#9467bd",
+        "#8c564b",
+        "#e377c2",
+        "#17becf",
+        "#bcbd22",
+        "#7f7f7f",
+    ]
+    height, width = x.shape
+    fig = Figure(figsize=(0.5 * (width + out.shape[1]) + 1.6, 0.5 * height + 1.2))
+    fig.set_layout_engine("constrained")
+    ax_in, ax_out = fig.subplots(1, 2, width_ratios=[width, max(out.shape[1], 1)])
+    for ax, values in ((ax_in, x), (ax_out, out)):
+        ax.set_xlim(0, values.shape[1])
+        ax.set_ylim(values.shape[0], 0)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for (i, j), value in np.ndenumerate(values):
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="#999999", lw=0.5))
+            ax.text(j + 0.5, i + 0.5, f"{value:.3g}", ha="center", va="center", fontsize=8)
+    for index, (i, j) in enumerate(np.ndindex(out.shape)):
+        colour = colours[index % len(colours)]
+        top, left = i * stride, j * stride
+        inset = 0.05 + 0.05 * (index % 3)
+        ax_in.add_patch(Rectangle((left, top), f, f, facecolor=colour, alpha=0.15, lw=0))
+        ax_in.add_patch(
+            Rectangle(
+                (left + inset, top + inset),
+                f - 2 * inset,
+                f - 2 * inset,
+                fill=False,
+                edgecolor=colour,
+                lw=1.5,
+            )
+        )
+        ax_out.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, alpha=0.35, lw=0))
+        if mode == "max":
+            window = x[top : top + f, left : left + f]
+            di, dj = np.unravel_index(np.argmax(window), window.shape)
+            ax_in.scatter(
+                left + dj + 0.5,
+                top + di + 0.5,
+                s=260,
+                facecolors="none",
+                edgecolors=colour,
+                linewidths=1.5,
+            )
+    ax_in.set_title(f"input {height}x{width}, f={f}, s={stride}", fontsize=9)
+    ax_out.set_title(f"{mode} pool: {out.shape[0]}x{out.shape[1]}", fontsize=9)
+    return fig
+
+
+# --------------------------------------------------------------------------- speed table
+
+
+def _speed_rows(rows: Sequence[Mapping]) -> tuple[list[str], list[list[str]]]:
+    rows = list(rows)
+    if not rows:
+        raise ValueError('rows is empty; pass a list of dicts {"method": str, "seconds": float}.')
+    for index, row in enumerate(rows):
+        if "method" not in row or "seconds" not in row:
+            raise ValueError(f'row {index} needs keys "method" and "seconds"; got {sorted(row)}.')
+        if not float(row["seconds"]) > 0:
+            raise ValueError(
+                f"row {index} ({row['method']}): seconds must be > 0; got {row['seconds']}."
+            )
+    fastest = min(float(row["seconds"]) for row in rows)
+    extra = [key for row in rows for key in row if key not in ("method", "seconds")]
+    extra = list(dict.fromkeys(extra))
+    header = ["method", "seconds", "x slower than fastest", *extra]
+    body = []
+    for row in rows:
+        seconds = float(row["seconds"])
+        body.append(
+            [str(row["method"]), f"{seconds:.3g}", f"{seconds / fastest:.1f}"]
+            + [str(row.get(key, "")) for key in extra]
+        )
+    return header, body
+
+
+def format_speed_table(rows: Sequence[Mapping]) -> str:
+    """Format timings as a plain-text table (the fallback for ``speed_table``).
+
+    Args:
+        rows: list of dicts {"method": str, "seconds": float, ...}; extra keys become columns.
+
+    Returns:
+        str, one line per row, with a column "x slower than fastest" (1.0 for the fastest).
+    """
+    header, body = _speed_rows(rows)
+    widths = [max(len(line[c]) for line in [header, *body]) for c in range(len(header))]
+    lines = [header, ["-" * w for w in widths], *body]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if c == 0 else cell.rjust(w)
+            for c, (cell, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in lines
+    )
+
+
+def speed_table(rows: Sequence[Mapping]):
+    """Show timings as an HTML table, with how many times slower each method is than the fastest.
+
+    Args:
+        rows: list of dicts {"method": str, "seconds": float, ...}; extra keys become columns.
+
+    Returns:
+        IPython.display.HTML (shown when it is the last line of a cell; ``.data`` is the HTML
+        string). Its plain-text form is ``format_speed_table(rows)``.
+    """
+    from IPython.display import HTML  # imported here: only notebooks need IPython
+
+    header, body = _speed_rows(rows)
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    lines = [
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{"left" if c == 0 else "right"}">{html.escape(cell)}</td>'
+            for c, cell in enumerate(line)
+        )
+        + "</tr>"
+        for line in body
+    ]
+    table = HTML(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>")
+    return table
+
+
+# --------------------------------------------------------------------------- gradient check
+
+
+def relative_error(analytic, numeric) -> float:
+    """||analytic - numeric|| / (||analytic|| + ||numeric||), the usual gradient-check measure.
+
+    Below about 1e-7 the gradients agree; above about 1e-3 there is almost surely a bug.
+
+    Args:
+        analytic: array of any shape.
+        numeric: array of the same shape.
+
+    Returns:
+        float in [0, 1]; 0 when both are all zeros.
+    """
+    analytic = np.asarray(analytic, dtype=float)
+    numeric = np.asarray(numeric, dtype=float)
+    if analytic.shape != numeric.shape:
+        raise ValueError(
+            f"analytic gradient has shape {analytic.shape} but numeric gradient has shape "
+            f"{numeric.shape}; they must match (same parameter, same layout)."
+        )
+    denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(analytic - numeric) / denominator)
+
+
+def plot_gradient_check(analytic, numeric, title: str = "gradient check") -> Figure:
+    """Scatter every analytic gradient entry against its numerical estimate.
+
+    Points on the dashed line y = x agree. The title gives the relative error
+    ||a - n|| / (||a|| + ||n||).
+
+    Args:
+        analytic: gradient from the backward pass, any shape (e.g. dW of shape (f, f, C_prev, C)).
+        numeric: finite-difference estimate, same shape.
+        title: what is checked, e.g. "dW".
+
+    Returns:
+        matplotlib.figure.Figure.
+    """
+    error = relative_error(analytic, numeric)
+    a = np.asarray(analytic, dtype=float).ravel()
+    b = np.asarray(numeric, dtype=float).ravel()
+    low = float(min(a.min(initial=0.0), b.min(initial=0.0)))
+    high = float(max(a.max(initial=0.0), b.max(initial=0.0)))
+    margin = 0.05 * (high - low or 1.0)
+    fig = Figure(figsize=(4, 4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([low - margin, high + margin], [low - margin, high + margin], "--", color="grey", lw=1)
+    ax.scatter(b, a, s=12, alpha=0.7)
+    ax.set_xlabel("numerical gradient")
+    ax.set_ylabel("analytic gradient")
+    ax.set_aspect("equal")
+    ax.set_title(f"{title}: relative error {error:.1e} ({a.size} entries)", fontsize=10)
+    return fig
