@@ -1,0 +1,63 @@
+"""Instructor commands: ``python -m helpers.grading COMMAND [CHAPTER] [--course-root DIR]``.
+
+release        regenerate the learner notebooks in notebooks/ from assignments/source/
+check-release  fail when notebooks/ is out of date with assignments/source/
+collect        nbgrader collect (JupyterHub exchange)
+zip-collect    nbgrader zip_collect (an LMS download in assignments/downloaded/CHAPTER/archive/)
+autograde      autograde every submission of a chapter, after checking each one can be read
+feedback       HTML feedback for every autograded submission (hidden tests not shown)
+export         every grade to assignments/grades.csv
+html           execute the solved chapter and render it to build/html/CHAPTER.html
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from helpers.grading import course
+from helpers.grading.config import COURSE_ROOT, LEARNER_NOTEBOOKS_DIR, REPO_ROOT
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.grading", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("command", choices=[
+        "release", "check-release", "collect", "zip-collect", "autograde", "feedback", "export",
+        "html",
+    ])  # fmt: skip
+    parser.add_argument("chapter", nargs="?", default="all",
+                        help="e.g. 01_convolution; 'all' (the default) for every chapter")  # fmt: skip
+    parser.add_argument("--course-root", type=Path, default=COURSE_ROOT)
+    parser.add_argument("--notebooks", type=Path, default=LEARNER_NOTEBOOKS_DIR,
+                        help="where the learner notebooks go (release, check-release)")  # fmt: skip
+    args = parser.parse_args(argv)
+    try:
+        root = course.check_course_root(args.course_root)
+        if args.command == "export":
+            course.export_grades(root)
+            return 0
+        for chapter in course.chapters(root, args.chapter):
+            if args.command == "release":
+                course.release(root, chapter, args.notebooks)
+            elif args.command == "check-release":
+                course.check_release(root, chapter, args.notebooks)
+            elif args.command == "collect":
+                course.run_nbgrader(root, "collect", chapter)
+            elif args.command == "zip-collect":
+                course.zip_collect(root, chapter)
+            elif args.command == "autograde":
+                course.autograde(root, chapter)
+            elif args.command == "feedback":
+                course.feedback(root, chapter)
+            elif args.command == "html":
+                course.render_html(root, chapter, REPO_ROOT / "build" / "html")
+    except course.CourseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

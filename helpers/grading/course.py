@@ -1,0 +1,237 @@
+"""The course-level operations behind ``python -m helpers.grading``.
+
+Each function checks what it needs first and raises :class:`CourseError` with a sentence an
+instructor can act on, then runs nbgrader in the course root (``assignments/``) so that
+``nbgrader_config.py`` applies.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+class CourseError(Exception):
+    """Something an instructor must fix before the command can run; the message says what."""
+
+
+def check_course_root(root: Path) -> Path:
+    """Return the course root, or explain why the folder is not one.
+
+    Args:
+        root: the folder holding nbgrader_config.py and source/.
+    """
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise CourseError(f"The course folder {root} does not exist.")
+    if not (root / "nbgrader_config.py").is_file():
+        raise CourseError(f"{root} has no nbgrader_config.py, so it is not the course root.")
+    if not (root / "source").is_dir():
+        raise CourseError(f"{root} has no source/ folder with the instructor notebooks.")
+    return root
+
+
+def chapters(root: Path, which: str = "all") -> list[str]:
+    """The chapter names to work on: every folder of source/, or the one asked for."""
+    known = sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and p.name[0] != ".")
+    if which == "all":
+        return known
+    if which not in known:
+        raise CourseError(f"No chapter {which!r} in {root / 'source'}. Chapters: {', '.join(known)}.")
+    return [which]
+
+
+def nbgrader_command() -> list[str]:
+    """nbgrader, run by the Python of the course's environment."""
+    return [sys.executable, "-m", "nbgrader"]
+
+
+def environment_with_venv_on_path() -> dict[str, str]:
+    """os.environ with this Python's bin folder first on PATH: nbgrader runs `alembic` by name."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in the course root; raise CourseError with its log if it fails."""
+    result = subprocess.run(
+        [*nbgrader_command(), *args],
+        cwd=root,
+        env=environment_with_venv_on_path(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    sys.stdout.write(result.stdout)
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-25:])
+        raise CourseError(f"`nbgrader {' '.join(args)}` failed in {root}:\n{tail}")
+    return result
+
+
+# ------------------------------------------------------------------------------ release
+def release(root: Path, chapter: str, notebooks_dir: Path) -> list[Path]:
+    """Generate a chapter's learner notebooks with nbgrader and copy them to notebooks_dir.
+
+    Returns:
+        The paths written in notebooks_dir.
+    """
+    run_nbgrader(root, "generate_assignment", chapter, "--force")
+    notebooks_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted((root / "release" / chapter).glob(f"*{NOTEBOOK_SUFFIX}")):
+        target = notebooks_dir / path.name
+        shutil.copyfile(path, target)
+        written.append(target)
+        print(f"wrote {target}")
+    return written
+
+
+def check_release(root: Path, chapter: str, notebooks_dir: Path) -> None:
+    """Fail when notebooks_dir does not hold exactly what `release` would write now."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "course"
+        (copy / "source").mkdir(parents=True)
+        shutil.copy(root / "nbgrader_config.py", copy)
+        shutil.copytree(root / "source" / chapter, copy / "source" / chapter)
+        fresh = release(copy, chapter, Path(scratch) / "notebooks")
+        for path in fresh:
+            committed = notebooks_dir / path.name
+            if not committed.exists():
+                raise CourseError(f"{committed} is missing: run `make release`.")
+            if _normalised(committed) != _normalised(path):
+                raise CourseError(
+                    f"{committed} is out of date with {root / 'source' / chapter}: run "
+                    "`make release` (never edit the learner notebooks by hand)."
+                )
+    print(f"\N{CHECK MARK} {chapter}: learner notebooks are up to date")
+
+
+def _normalised(path: Path) -> str:
+    nb = json.loads(path.read_text())
+    return json.dumps(nb, sort_keys=True, indent=1)
+
+
+# ---------------------------------------------------------------------------- submissions
+def submissions(root: Path, chapter: str) -> dict[str, list[Path]]:
+    """{student id: notebooks} under submitted/<student>/<chapter>/.
+
+    Raises:
+        CourseError: when there is no submitted/ folder or no submission of this chapter.
+    """
+    submitted = root / "submitted"
+    if not submitted.is_dir():
+        raise CourseError(
+            f"There is no {submitted} folder yet. Collect the submissions first (`make collect "
+            f"CH={chapter}` from a JupyterHub exchange, or `make zip-collect CH={chapter}` for an "
+            f"LMS download), or copy each one to submitted/<student>/{chapter}/{chapter}.ipynb."
+        )
+    found = {
+        student.name: sorted((student / chapter).glob(f"*{NOTEBOOK_SUFFIX}"))
+        for student in sorted(submitted.iterdir())
+        if (student / chapter).is_dir()
+    }
+    found = {student: paths for student, paths in found.items() if paths}
+    if not found:
+        raise CourseError(f"No submission of {chapter} in {submitted}/<student>/{chapter}/.")
+    return found
+
+
+def unreadable_notebooks(paths: list[Path]) -> dict[Path, str]:
+    """{path: reason} for every notebook that nbformat cannot read as a valid notebook."""
+    problems = {}
+    for path in paths:
+        try:
+            nb = nbformat.read(path, as_version=4)
+            nbformat.validate(nb)
+        except Exception as error:  # any failure to parse is a corrupt submission
+            problems[path] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+    return problems
+
+
+def autograde(root: Path, chapter: str) -> dict[str, str]:
+    """Autograde every readable submission of a chapter; report the unreadable ones.
+
+    A corrupt notebook (not JSON, truncated, not a notebook) is set aside in
+    ``submitted_unreadable/`` with a note, so the rest of the class is still graded; the
+    instructor gets the list with the reason for each.
+
+    Returns:
+        {student id: reason} for the submissions that were set aside.
+    """
+    set_aside = {}
+    for student, paths in submissions(root, chapter).items():
+        problems = unreadable_notebooks(paths)
+        if problems:
+            target = root / "submitted_unreadable" / student / chapter
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.move(root / "submitted" / student / chapter, target)
+            reasons = "; ".join(f"{path.name}: {why}" for path, why in problems.items())
+            (target / "WHY.txt").write_text(reasons + "\n")
+            set_aside[student] = reasons
+    if set_aside:
+        print(f"Set aside {len(set_aside)} submission(s) that cannot be read as notebooks "
+              f"(moved to {root / 'submitted_unreadable'}):")  # fmt: skip
+        for student, reasons in set_aside.items():
+            print(f"  - {student}: {reasons}")
+    if any((root / "submitted").glob(f"*/{chapter}")):
+        run_nbgrader(root, "autograde", chapter, "--force")
+    return set_aside
+
+
+def zip_collect(root: Path, chapter: str) -> None:
+    """Unpack an LMS download placed in downloaded/<chapter>/archive/ into submitted/."""
+    archive = root / "downloaded" / chapter / "archive"
+    if not archive.is_dir() or not any(archive.iterdir()):
+        raise CourseError(
+            f"Put the LMS download (zip files or notebooks) in {archive} first, then run this again."
+        )
+    run_nbgrader(root, "zip_collect", chapter, "--force")
+
+
+def feedback(root: Path, chapter: str) -> None:
+    """HTML feedback in feedback/<student>/<chapter>/ for every autograded submission."""
+    if not any((root / "autograded").glob(f"*/{chapter}")):
+        raise CourseError(f"Nothing autograded for {chapter} yet: run `make autograde CH={chapter}`.")
+    run_nbgrader(root, "generate_feedback", chapter, "--force")
+
+
+def export_grades(root: Path) -> Path:
+    """Write every grade in the gradebook to <root>/grades.csv and print a summary."""
+    if not (root / "gradebook.db").exists():
+        raise CourseError(f"No gradebook in {root}: autograde some submissions first.")
+    out = root / "grades.csv"
+    run_nbgrader(root, "export", "--to", str(out))
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    print(f"wrote {out}: {len(rows)} row(s), one per student and chapter")
+    return out
+
+
+# ---------------------------------------------------------------------------------- html
+def render_html(root: Path, chapter: str, out_dir: Path) -> Path:
+    """Execute the solved (instructor) notebook of a chapter and render it as HTML."""
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    source = root / "source" / chapter / f"{chapter}{NOTEBOOK_SUFFIX}"
+    nb = nbformat.read(source, as_version=4)
+    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(source.parent)}}).execute()
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{chapter}.html"
+    out.write_text(body)
+    print(f"wrote {out}")
+    return out
