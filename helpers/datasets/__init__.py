@@ -1,0 +1,94 @@
+"""Data sets for the course, all offline: generated deterministically or bundled with packages.
+
+Nothing here downloads. Generated data sets are cached on disk after the first build (see
+:mod:`helpers.datasets.cache`).
+
+Conventions, the same in every chapter:
+
+- **images**: channels last, ``(N, H, W, C)``; float32 in ``[0, 1]`` unless a function says
+  otherwise (the generators also offer ``dtype="uint8"``, the same pixels times 255).
+- **labels**: int64 class indices, ``names[label]`` gives the class name.
+- **boxes**: ``boxes: float32 array [N, (y1, x1, y2, x2)]`` in pixels, with ``y2`` and ``x2``
+  exclusive. The tight box of a mask is ``(min row, min col, max row + 1, max col + 1)`` and a
+  box's area is ``(y2 - y1) * (x2 - x1)``. Chapter 05 converts to YOLO's
+  ``(b_x, b_y, b_h, b_w)`` from this one convention.
+- **class maps** (segmentation): uint8 ``(N, H, W)``, 0 for background and ``label + 1`` for
+  an object; **instance maps**: 0 for background and ``k + 1`` for the k-th object.
+
+Data sets:
+
+- :func:`shape_classification`, :func:`shape_scenes`, :func:`shape_segmentation`: synthetic
+  shapes (circle, square, triangle, star, cross), one generator with three views.
+- :func:`face_identities`: synthetic face identities with a fixed train / val / test split by
+  identity; :func:`raw_pixel_baseline` measures what raw pixels alone achieve.
+- :func:`load_bundled` and friends: real data shipped with scikit-learn, scikit-image and
+  matplotlib (handwritten digits, face / non-face crops, photos).
+- :func:`load_image_folder`: a learner's own images, one sub-folder per class.
+
+Each module has a gallery function that draws its data set.
+"""
+
+from helpers.datasets.bundled import (
+    BUNDLED_NAMES,
+    PHOTO_NAMES,
+    bundled_gallery,
+    load_bundled,
+    load_digits,
+    load_lfw_subset,
+    load_photo,
+)
+from helpers.datasets.cache import cache_dir, cache_size, clear_cache
+from helpers.datasets.faces import (
+    SPLIT_IDENTITIES,
+    FaceSet,
+    face_identities,
+    faces_gallery,
+    identity_traits,
+    raw_pixel_baseline,
+    render_faces,
+    verification_pairs,
+)
+from helpers.datasets.folder import folder_gallery, load_image_folder
+from helpers.datasets.shapes import (
+    CLASS_NAMES,
+    SEG_CLASS_NAMES,
+    ShapeScenes,
+    shape_classification,
+    shape_masks,
+    shape_scenes,
+    shape_segmentation,
+    shapes_gallery,
+    tight_boxes,
+)
+
+__all__ = [
+    "BUNDLED_NAMES",
+    "CLASS_NAMES",
+    "PHOTO_NAMES",
+    "SEG_CLASS_NAMES",
+    "SPLIT_IDENTITIES",
+    "FaceSet",
+    "ShapeScenes",
+    "bundled_gallery",
+    "cache_dir",
+    "cache_size",
+    "clear_cache",
+    "face_identities",
+    "faces_gallery",
+    "folder_gallery",
+    "identity_traits",
+    "load_bundled",
+    "load_digits",
+    "load_image_folder",
+    "load_lfw_subset",
+    "load_photo",
+    "raw_pixel_baseline",
+    "render_faces",
+    "shape_classification",
+    "shape_masks",
+    "shape_scenes",
+    "shape_segmentation",
+    "shapes_gallery",
+    "tight_boxes",
+    "verification_pairs",
+]
