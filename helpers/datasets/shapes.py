@@ -377,8 +377,12 @@ def shape_classification(
 
     def build():
         def one(c):
+            # Always a whole chunk, cut afterwards, so that a set is a prefix of a larger one.
             m = min(_CHUNK_CLASSIFICATION, n - c * _CHUNK_CLASSIFICATION)
-            return _classification_chunk(seed, split, c, m, size, radius_range, backgrounds)
+            out = _classification_chunk(
+                seed, split, c, _CHUNK_CLASSIFICATION, size, radius_range, backgrounds
+            )
+            return tuple(a[:m] for a in out)
 
         _photo_pools(size)  # built once, before the threads share it
         parts = _map_chunks(one, -(-n // _CHUNK_CLASSIFICATION))
@@ -574,11 +578,15 @@ def shape_scenes(
 
     def build():
         def one(c):
+            # Always a whole chunk, cut afterwards, so that a set is a prefix of a larger one.
             m = min(_CHUNK_SCENES, n - c * _CHUNK_SCENES)
-            return _scene_chunk(
-                seed, split, c, m, size, radius_range, min_objects, max_objects, min_visible,
-                backgrounds,
+            out = _scene_chunk(
+                seed, split, c, _CHUNK_SCENES, size, radius_range, min_objects, max_objects,
+                min_visible, backgrounds,
             )  # fmt: skip
+            n_obj = int(out["counts"][:m].sum())
+            per_scene = ("images", "instance_maps", "counts")
+            return {k: v[:m] if k in per_scene else v[:n_obj] for k, v in out.items()}
 
         _photo_pools(size)
         parts = _map_chunks(one, -(-n // _CHUNK_SCENES))
