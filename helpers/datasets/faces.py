@@ -111,7 +111,12 @@ def identity_traits(identity: int, seed: int = 0) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in tr.items():
         v = value[0]
-        out[key] = HAIR_STYLES[v] if key == "hair_style" else np.round(v, 3).tolist()
+        if key == "hair_style":
+            out[key] = HAIR_STYLES[v]
+        elif np.asarray(v).dtype == bool:
+            out[key] = bool(v)
+        else:
+            out[key] = np.round(v, 3).tolist()
     return out
 
 
