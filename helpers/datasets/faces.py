@@ -116,7 +116,7 @@ def identity_traits(identity: int, seed: int = 0) -> dict[str, object]:
         elif np.asarray(v).dtype == bool:
             out[key] = bool(v)
         else:
-            out[key] = np.round(v, 3).tolist()
+            out[key] = np.round(np.asarray(v, dtype=np.float64), 3).tolist()
     return out
 
 
