@@ -6,7 +6,11 @@ directory: `python -m helpers.grading ...` runs nbgrader inside this folder.
 
 from pathlib import Path
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
 from helpers.grading.config import IGNORED_STDERR_PATTERN, SLOWEST_CELL_SECONDS
+from helpers.grading.feedback import HideHiddenTests
 
 c = get_config()  # noqa: F821 (nbgrader injects get_config)
 
@@ -31,8 +35,4 @@ c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
 
 # Feedback never shows hidden tests: neither their source nor a traceback through them.
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "helpers.grading.feedback.HideHiddenTests",
-]
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -232,9 +232,13 @@ def validate_conv_inputs(A_prev, W, b, stride: int, pad: int) -> None:
             "(A_prev.shape[3]): a filter spans every channel of its input."
         )
     if b.shape != (W.shape[3],):
-        raise ValueError(f"b should have shape ({W.shape[3]},), one bias per filter; it has {b.shape}.")
+        raise ValueError(
+            f"b should have shape ({W.shape[3]},), one bias per filter; it has {b.shape}."
+        )
     if int(stride) != stride or stride < 1 or int(pad) != pad or pad < 0:
-        raise ValueError(f"stride must be an int >= 1 and pad an int >= 0; got stride={stride!r}, pad={pad!r}.")
+        raise ValueError(
+            f"stride must be an int >= 1 and pad an int >= 0; got stride={stride!r}, pad={pad!r}."
+        )
     f = W.shape[0]
     if f > min(A_prev.shape[1:3]) + 2 * pad:
         raise ValueError(
@@ -276,8 +280,8 @@ def _unchanged(name: str, label: str, before: np.ndarray, after: np.ndarray) -> 
 def compare_zero_pad(zero_pad: Callable, X: np.ndarray, pad: int) -> None:
     """Compare ``zero_pad(X, pad)`` with ``numpy.pad`` for X (m, n_H, n_W, n_C)."""
     name, case = "zero_pad", f"X of shape {X.shape}, pad={pad}"
-    X_before = X.copy()
-    got = as_array(name, call_learner(zero_pad, X, pad, name=name, case=case), what="X_pad")
+    X_given = X.copy()
+    got = as_array(name, call_learner(zero_pad, X_given, pad, name=name, case=case), what="X_pad")
     expected = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
     hint = None
     if got.shape == (X.shape[0] + 2 * pad, X.shape[1] + 2 * pad, X.shape[2], X.shape[3]):
@@ -287,8 +291,8 @@ def compare_zero_pad(zero_pad: Callable, X: np.ndarray, pad: int) -> None:
     elif got.shape == (X.shape[0], X.shape[1] + pad, X.shape[2] + pad, X.shape[3]):
         hint = "Pad both sides: `pad` rows above and `pad` below, same for columns."
     expect_shape(name, got, expected.shape, what="X_pad", hint=hint)
+    _unchanged(name, "X", X, X_given)
     expect_close(name, got, expected, what="X_pad", reference="np.pad", case=case)
-    _unchanged(name, "X", X_before, X)
 
 
 def compare_conv_single_step(conv_single_step: Callable, a_slice: np.ndarray, W: np.ndarray,
@@ -301,16 +305,19 @@ def compare_conv_single_step(conv_single_step: Callable, a_slice: np.ndarray, W:
         b: that filter's bias (a float).
     """
     name, case = "conv_single_step", f"a_slice of shape {a_slice.shape}, b={b:.3g}"
-    got = call_learner(conv_single_step, a_slice, W, b, name=name, case=case)
-    got = as_array(name, got, what="Z")
+    got = _one_number(name, call_learner(conv_single_step, a_slice, W, b, name=name, case=case))
+    expected = references.conv2d(a_slice[None], W[..., None], np.array([b]), stride=1, pad=0)
+    expect_close(name, got, expected.reshape(()), what="Z", reference="tf.nn.conv2d", case=case)
+
+
+def _one_number(name: str, value) -> np.ndarray:
+    got = as_array(name, value, what="Z")
     if got.size != 1:
         raise CheckFailed(
             f"{name} should return one number, but it returned an array of shape {got.shape}. "
             "Sum over every element of a_slice * W (np.sum without an axis), then add b."
         )
-    expected = references.conv2d(a_slice[None], W[..., None], np.array([b]), stride=1, pad=0)
-    expect_close(name, got.reshape(()), expected.reshape(()), what="Z", reference="tf.nn.conv2d",
-                 case=case)  # fmt: skip
+    return got.reshape(())
 
 
 def compare_conv_forward(conv_forward: Callable, case: ConvCase, name: str = "conv_forward"):
@@ -324,7 +331,9 @@ def compare_conv_forward(conv_forward: Callable, case: ConvCase, name: str = "co
     expect_shape(name, Z, case.output_shape, what="Z", hint=conv_shape_hint(Z.shape, case))
     expected = references.conv2d(case.A_prev, case.W, case.b, case.stride, case.pad)
     expect_close(name, Z, expected, what="Z", reference="tf.nn.conv2d", case=case.describe())
-    for label, before, after in zip(("A_prev", "W", "b"), (case.A_prev, case.W, case.b), inputs):
+    for label, before, after in zip(
+        ("A_prev", "W", "b"), (case.A_prev, case.W, case.b), inputs, strict=True
+    ):
         _unchanged(name, label, before, after)
     _expect_conv_cache(name, cache, case)
 
@@ -374,7 +383,7 @@ def compare_conv_backward(conv_backward: Callable, case: ConvCase) -> None:
         "dW": "dW has W's shape (f, f, n_C_prev, n_C).",
         "db": "db has b's shape (n_C,): sum dZ over the batch, height and width axes.",
     }
-    for label, got, want in zip(("dA_prev", "dW", "db"), grads, expected):
+    for label, got, want in zip(("dA_prev", "dW", "db"), grads, expected, strict=True):
         got = as_array(name, got, what=label)
         expect_shape(name, got, want.shape, what=label, hint=hints[label])
         expect_close(name, got, want, what=label, reference="tf.GradientTape", case=describe)
@@ -418,9 +427,10 @@ def check_conv_single_step(conv_single_step: Callable) -> None:
     a_slice = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(2, 2, 1)
     W = np.array([[1.0, 0.0], [0.0, -1.0]]).reshape(2, 2, 1)
     got = call_learner(conv_single_step, a_slice, W, 0.5, name="conv_single_step")
-    if np.size(got) != 1 or not np.isclose(float(np.asarray(got).reshape(())), -2.5):
+    got = _one_number("conv_single_step", got)
+    if not np.isclose(got, -2.5):
         raise CheckFailed(
-            f"conv_single_step on the worked example gives {got!r}; by hand it is "
+            f"conv_single_step on the worked example gives {float(got):.6g}; by hand it is "
             "1*1 + 2*0 + 3*0 + 4*(-1) + 0.5 = -2.5."
         )
     rng = np.random.default_rng(_VISIBLE_SEED)

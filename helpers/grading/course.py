@@ -47,7 +47,9 @@ def chapters(root: Path, which: str = "all") -> list[str]:
     if which == "all":
         return known
     if which not in known:
-        raise CourseError(f"No chapter {which!r} in {root / 'source'}. Chapters: {', '.join(known)}.")
+        raise CourseError(
+            f"No chapter {which!r} in {root / 'source'}. Chapters: {', '.join(known)}."
+        )
     return [which]
 
 
@@ -204,7 +206,9 @@ def zip_collect(root: Path, chapter: str) -> None:
 def feedback(root: Path, chapter: str) -> None:
     """HTML feedback in feedback/<student>/<chapter>/ for every autograded submission."""
     if not any((root / "autograded").glob(f"*/{chapter}")):
-        raise CourseError(f"Nothing autograded for {chapter} yet: run `make autograde CH={chapter}`.")
+        raise CourseError(
+            f"Nothing autograded for {chapter} yet: run `make autograde CH={chapter}`."
+        )
     run_nbgrader(root, "generate_feedback", chapter, "--force")
 
 

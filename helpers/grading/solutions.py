@@ -25,7 +25,9 @@ def source_notebook_path(chapter: str) -> Path:
 
 def _python_only(source: str) -> str:
     """Drop IPython magics and shell lines, which plain exec cannot run."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    return "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
 
 
 def solution_cells(chapter: str) -> dict[str, str]:

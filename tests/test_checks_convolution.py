@@ -1,0 +1,253 @@
+"""The chapter 01 checks: they accept the instructor's solutions, and for the usual bugs they
+fail with the message a learner needs. References are TensorFlow ops (helpers.references)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from helpers.checks import CheckFailed, expect_close
+from helpers.checks import convolution as checks
+from helpers.grading.solutions import load_solutions, solution_cells
+
+CHAPTER = "01_convolution"
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return load_solutions(CHAPTER)
+
+
+def mutant(grade_id: str, *replacements: tuple[str, str]) -> dict:
+    """The solutions with one function changed by exact text replacements (each must apply)."""
+    source = solution_cells(CHAPTER)[grade_id]
+    for old, new in replacements:
+        assert old in source, f"{old!r} is not in the {grade_id} solution any more"
+        source = source.replace(old, new)
+    return load_solutions(CHAPTER, replace={grade_id: source})
+
+
+@pytest.mark.parametrize(
+    "check, name",
+    [
+        (checks.check_zero_pad, "zero_pad"),
+        (checks.check_conv_single_step, "conv_single_step"),
+        (checks.check_conv_forward, "conv_forward"),
+        (checks.check_pool_forward, "pool_forward"),
+        (checks.check_conv_backward, "conv_backward"),
+        (checks.check_pool_backward, "pool_backward"),
+    ],
+)
+def test_visible_checks_accept_the_solutions(solved, check, name, capsys):
+    check(solved[name])
+    assert capsys.readouterr().out.startswith(f"\N{CHECK MARK} {name}")
+
+
+def test_hidden_cases_pass_with_the_solutions(solved):
+    for case in checks.random_conv_cases(seed=1, count=8):
+        checks.compare_conv_forward(solved["conv_forward"], case)
+        checks.compare_conv_forward(solved["conv_forward_fast"], case, name="conv_forward_fast")
+        checks.compare_conv_backward(solved["conv_backward"], case)
+    for case in checks.random_pool_cases(seed=1, count=8):
+        checks.compare_pool_forward(solved["pool_forward"], case)
+        checks.compare_pool_backward(solved["pool_backward"], case)
+
+
+def test_random_cases_cover_what_the_hidden_tests_promise():
+    cases = list(checks.random_conv_cases(seed=303, count=200))
+    assert {c.stride for c in cases} == {1, 2, 3}
+    assert {c.pad for c in cases} == {0, 1, 2, 3}
+    assert {c.W.shape[0] for c in cases} == {1, 2, 3, 4, 5}
+    assert any(c.A_prev.shape[0] > 1 for c in cases)
+    assert any(c.A_prev.shape[1] != c.A_prev.shape[2] for c in cases)
+    assert any(c.A_prev.shape[3] > 1 and c.W.shape[3] > 1 for c in cases)
+    pools = list(checks.random_pool_cases(seed=404, count=100))
+    assert {p.mode for p in pools} == {"max", "average"} and {p.stride for p in pools} == {1, 2, 3}
+
+
+def test_cases_are_reproducible():
+    first, second = (list(checks.random_conv_cases(seed=7, count=3)) for _ in range(2))
+    for a, b in zip(first, second, strict=True):
+        assert np.array_equal(a.A_prev, b.A_prev) and np.array_equal(a.dZ, b.dZ)
+
+
+def test_unwritten_function_says_to_write_it():
+    def conv_forward(A_prev, W, b, stride=1, pad=0):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed, match="conv_forward is not written yet"):
+        checks.check_conv_forward(conv_forward)
+
+
+def test_missing_stride_is_named():
+    broken = mutant(
+        "conv_forward",
+        ("n_H = (n_H_prev + 2 * pad - f) // stride + 1", "n_H = n_H_prev + 2 * pad - f + 1"),
+        ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = n_W_prev + 2 * pad - f + 1"),
+        ("vert_start = h * stride", "vert_start = h"),
+        ("horiz_start = w * stride", "horiz_start = w"),
+    )
+    with pytest.raises(CheckFailed, match=r"has shape \(3, 7, 6, 5\); expected \(3, 4, 3, 5\)"
+                       r"\. Did you apply the stride\?"):  # fmt: skip
+        checks.check_conv_forward(broken["conv_forward"])
+
+
+def test_error_inside_learner_code_names_the_case():
+    broken = mutant(
+        "conv_forward",
+        ("np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", "A_prev"),
+    )
+    with pytest.raises(ValueError) as raised:
+        checks.check_conv_forward(broken["conv_forward"])
+    assert "This happened inside conv_forward, called on A_prev of shape (3, 7, 6, 2)" in str(
+        raised.value.__notes__
+    )
+
+
+def test_overwriting_instead_of_adding_gradients_is_caught():
+    broken = mutant(
+        "conv_backward",
+        ("dA_prev_pad[i, vert, horiz, :] += W", "dA_prev_pad[i, vert, horiz, :] = W"),
+    )
+    with pytest.raises(CheckFailed, match="conv_backward: dA_prev differs from tf.GradientTape"):
+        checks.check_conv_backward(broken["conv_backward"])
+
+
+def test_padded_gradient_gets_the_strip_padding_hint():
+    broken = mutant(
+        "conv_backward",
+        ("dA_prev = dA_prev_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]",
+         "dA_prev = dA_prev_pad"),
+    )  # fmt: skip
+    with pytest.raises(CheckFailed, match="strip the padding"):
+        checks.check_conv_backward(broken["conv_backward"])
+
+
+def test_average_pool_gradient_without_division_gets_the_hint():
+    broken = mutant("pool_backward", ("dA[i, h, w, c] / (f * f)", "dA[i, h, w, c]"))
+    with pytest.raises(CheckFailed, match=r"each input of a window gets dA / \(f \* f\)"):
+        checks.check_pool_backward(broken["pool_backward"])
+
+
+def test_padding_the_batch_axis_is_named():
+    def zero_pad(X, pad):
+        return np.pad(X, ((pad, pad), (pad, pad), (0, 0), (0, 0)))
+
+    with pytest.raises(CheckFailed, match="not the batch axis"):
+        checks.check_zero_pad(zero_pad)
+
+
+def test_single_step_must_return_one_number():
+    def conv_single_step(a_slice_prev, W, b):
+        return np.sum(a_slice_prev * W, axis=2) + b
+
+    with pytest.raises(CheckFailed, match="should return one number"):
+        checks.check_conv_single_step(conv_single_step)
+
+
+def test_changing_the_input_in_place_is_reported(solved):
+    def zero_pad(X, pad):
+        out = solved["zero_pad"](X, pad)
+        X *= 2
+        return out
+
+    with pytest.raises(CheckFailed, match="changed its input X in place"):
+        checks.check_zero_pad(zero_pad)
+
+
+def test_missing_return_is_reported():
+    def pool_forward(A_prev, f=2, stride=2, mode="max"):
+        A_prev.max()
+
+    with pytest.raises(CheckFailed, match=r"should return \(A, cache\)"):
+        checks.check_pool_forward(pool_forward)
+
+
+@pytest.mark.parametrize(
+    "shape, hint",
+    [
+        ((3, 7, 6, 2), "not n_C_prev"),  # channels = n_C_prev instead of the number of filters
+        ((3, 3, 4, 5), "Height and width are swapped"),
+        ((3, 3, 2, 5), "Did you pad the input first"),
+        ((3, 3, 2, 5), "zero_pad"),
+    ],
+)
+def test_shape_hints(shape, hint):
+    # A_prev (3, 7, 6, 2), f = 3, stride 2, pad 1 -> expected (3, 4, 3, 5); computed by hand:
+    # (7 + 2 - 3) // 2 + 1 = 4 and (6 + 2 - 3) // 2 + 1 = 3.
+    case = checks.visible_conv_cases()[1]
+    assert case.output_shape == (3, 4, 3, 5)
+    if shape == (3, 7, 6, 2):
+        shape = (3, 4, 3, 2)
+    assert hint in checks.conv_shape_hint(shape, case)
+
+
+def test_expect_close_points_at_the_worst_element():
+    expected = np.zeros((2, 3))
+    got = expected.copy()
+    got[1, 2] = 0.5
+    with pytest.raises(CheckFailed, match=r"1 of 6 values are wrong.*index \(1, 2\)"):
+        expect_close("f", got, expected, reference="ref")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.zeros((5, 5, 3)), np.zeros((3, 3, 3, 2)), np.zeros(2), 1, 0), "add the batch axis"),
+        ((np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 4, 2)), np.zeros(2), 1, 0), "4 input channels"),
+        (
+            (np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 3, 2)), np.zeros(3), 1, 0),
+            "one bias per filter",
+        ),
+        ((np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 3, 2)), np.zeros(2), 0, 0), "stride must be"),
+        (
+            (np.zeros((1, 2, 2, 3)), np.zeros((3, 3, 3, 2)), np.zeros(2), 1, 0),
+            "larger than the padded",
+        ),
+    ],
+)
+def test_bad_layer_inputs_get_a_clear_message(args, message):
+    with pytest.raises(ValueError, match=message):
+        checks.validate_conv_inputs(*args)
+
+
+def test_bad_pool_inputs_get_a_clear_message():
+    for args, message in [
+        ((np.zeros((1, 4, 4, 1)), 2, 2, "min"), "mode must be"),
+        ((np.zeros((1, 4, 4, 1)), 5, 1, "max"), "larger than the input"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            checks.validate_pool_inputs(*args)
+
+
+def test_reference_conv_matches_a_case_worked_by_hand():
+    """The reference itself, on the chapter's worked example: 1*1 + 4*(-1) + 0.5 = -2.5."""
+    from helpers import references
+
+    A = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 2, 2, 1)
+    W = np.array([[1.0, 0.0], [0.0, -1.0]]).reshape(2, 2, 1, 1)
+    assert references.conv2d(A, W, np.array([0.5]), stride=1, pad=0).item() == -2.5
+    # Padding 1 with stride 2 on a 2x2 input: windows at (0,0),(0,2),(2,0),(2,2) of the
+    # padded 4x4 input; the first one sees only A[0,0] (at its bottom-right): 1*(-1) + 0.5.
+    padded = references.conv2d(A, W, np.array([0.5]), stride=2, pad=1)
+    assert padded.shape == (1, 2, 2, 1) and padded[0, 0, 0, 0] == -0.5
+
+
+def test_reference_pool_gradient_worked_by_hand():
+    from helpers import references
+
+    A = np.array([[1.0, 5.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
+    dA = np.array([[[[2.0]]]])
+    assert references.pool2d_gradient(dA, A, 2, 2, "max").ravel().tolist() == [0, 2, 0, 0]
+    assert references.pool2d_gradient(dA, A, 2, 2, "average").ravel().tolist() == [0.5] * 4
+
+
+def test_numbers_differ_between_visible_and_hidden_seeds():
+    visible = checks.visible_conv_cases()[0]
+    hidden = next(checks.random_conv_cases(seed=303, count=1))
+    assert not any(
+        a.shape == b.shape and np.allclose(a, b)
+        for a, b in itertools.product([visible.A_prev], [hidden.A_prev])
+    )
