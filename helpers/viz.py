@@ -409,8 +409,8 @@ def plot_output_size(n: int, f: int, pad: int, stride: int) -> Figure:
 # --------------------------------------------------------------------------- pooling
 
 
-def pool_2d_for_figure(x, f: int, stride: int, mode: str = "max") -> np.ndarray:
-    """Pool one small 2-D array with plain loops (for drawing; not the graded pool_forward).
+def pooled_for_figure(x, f: int, stride: int, mode: str = "max") -> np.ndarray:
+    """Pool one small 2-D array with TensorFlow's op (the graded pool_forward stays the learner's).
 
     Args:
         x: array of shape (H, W), a single channel.
@@ -421,19 +421,16 @@ def pool_2d_for_figure(x, f: int, stride: int, mode: str = "max") -> np.ndarray:
     Returns:
         Array of shape (floor((H - f) / stride) + 1, floor((W - f) / stride) + 1).
     """
+    from helpers import references
+
     x = np.asarray(x, dtype=float)
     if x.ndim != 2:
         raise ValueError(f"x must be a single-channel 2-D array (H, W); got shape {x.shape}.")
     if mode not in ("max", "average"):
         raise ValueError(f'mode must be "max" or "average"; got {mode!r}.')
-    out_h = conv_output_size(x.shape[0], f, 0, stride)
-    out_w = conv_output_size(x.shape[1], f, 0, stride)
-    reduce = np.max if mode == "max" else np.mean
-    out = np.zeros((out_h, out_w))
-    for i in range(out_h):
-        for j in range(out_w):
-            out[i, j] = reduce(x[i * stride : i * stride + f, j * stride : j * stride + f])
-    return out
+    conv_output_size(x.shape[0], f, 0, stride)  # raises a clear error for a window too large
+    conv_output_size(x.shape[1], f, 0, stride)
+    return references.pool2d(x[None, :, :, None], f, stride, mode)[0, :, :, 0]
 
 
 def plot_pooling(x, f: int, stride: int, mode: str = "max") -> Figure:
@@ -452,7 +449,7 @@ def plot_pooling(x, f: int, stride: int, mode: str = "max") -> Figure:
         matplotlib.figure.Figure with two panels: input and output.
     """
     x = np.asarray(x, dtype=float)
-    out = pool_2d_for_figure(x, f, stride, mode)
+    out = pooled_for_figure(x, f, stride, mode)
     colours = [
         "#1f77b4",
         "#ff7f0e",

@@ -158,7 +158,7 @@ def pooling_explorer(x) -> widgets.VBox:
     output = widgets.Output()
 
     def update(_change=None) -> None:
-        pooled = viz.pool_2d_for_figure(x, f.value, stride.value, mode.value)
+        pooled = viz.pooled_for_figure(x, f.value, stride.value, mode.value)
         label.value = f"{mode.value} pool, f={f.value}, stride={stride.value}: output " + (
             f"{pooled.shape[0]} x {pooled.shape[1]}"
         )

@@ -133,11 +133,11 @@ def test_plot_output_size_refuses_bad_input(args, message):
 
 def test_plot_pooling_and_its_pooled_values():
     x = np.arange(16, dtype=float).reshape(4, 4)
-    np.testing.assert_array_equal(viz.pool_2d_for_figure(x, 2, 2, "max"), [[5, 7], [13, 15]])
+    np.testing.assert_array_equal(viz.pooled_for_figure(x, 2, 2, "max"), [[5, 7], [13, 15]])
     np.testing.assert_array_equal(
-        viz.pool_2d_for_figure(x, 2, 2, "average"), [[2.5, 4.5], [10.5, 12.5]]
+        viz.pooled_for_figure(x, 2, 2, "average"), [[2.5, 4.5], [10.5, 12.5]]
     )
-    assert viz.pool_2d_for_figure(x, 3, 1, "max").shape == (2, 2)
+    assert viz.pooled_for_figure(x, 3, 1, "max").shape == (2, 2)
     fig = _draw(viz.plot_pooling(x, 2, 2, "max"))
     assert fig.axes[1].get_title() == "max pool: 2x2"
     _draw(viz.plot_pooling(x, 3, 1, "average"))
