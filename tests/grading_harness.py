@@ -70,15 +70,15 @@ def submit(root: Path, chapter: str, student: str, nb) -> Path:
     return path
 
 
-def grade_class(root: Path, chapter: str) -> dict:
+def grade_class(root: Path, chapter: str, *nbgrader_args: str) -> dict:
     """Autograde every submission, generate feedback, export grades (the instructor's commands).
 
     Returns:
-        {"set_aside": {student: reason}, "grades_csv": Path}.
+        {"set_aside": {student: reason}, "failed": {student: reason}, "grades_csv": Path}.
     """
-    set_aside = course.autograde(root, chapter)
+    outcome = course.autograde(root, chapter, *nbgrader_args)
     course.feedback(root, chapter)
-    return {"set_aside": set_aside, "grades_csv": course.export_grades(root)}
+    return {**outcome, "grades_csv": course.export_grades(root)}
 
 
 def scores(root: Path, chapter: str, student: str) -> dict[str, float]:

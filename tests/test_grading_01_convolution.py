@@ -100,6 +100,10 @@ def test_solved_chapter_runs_top_to_bottom_without_an_error(graded):
     assert errors_in(path) == []
 
 
+def test_nobody_else_failed(graded):
+    assert graded["failed"] == {}
+
+
 def test_corrupt_submission_is_set_aside_with_a_reason(graded):
     assert list(graded["set_aside"]) == ["corrupt"]
     why = graded["root"] / "submitted_unreadable" / "corrupt" / CHAPTER / "WHY.txt"
@@ -145,3 +149,30 @@ def test_ignore_pattern_is_what_lets_the_tf_warning_cell_score():
     cell.outputs = [new_output("stream", name="stderr", text=warning)]
     assert determine_grade(cell)[0] == 0
     assert re.search(IGNORED_STDERR_PATTERN, warning)
+
+
+@pytest.fixture(scope="module")
+def unruly(tmp_path_factory):
+    """A learner whose function never returns, and one whose notebook kills its kernel.
+
+    Graded with a 30 s cell timeout (the course's is 300 s) to keep the test short.
+    """
+    root = tmp_path_factory.mktemp("unruly")
+    release_nb = new_course(root, CHAPTER)
+    forever = "def conv_single_step(a_slice_prev, W, b):\n    while True:\n        pass\n"
+    submit(root, CHAPTER, "infinite_loop", with_solutions(release_nb, {
+        "conv_single_step": forever, "conv_forward": SOLUTIONS["conv_forward"]}))  # fmt: skip
+    submit(root, CHAPTER, "kills_kernel", with_solutions(release_nb, {
+        "zero_pad": "import os\n\nos._exit(1)\n", "conv_forward": SOLUTIONS["conv_forward"]}))  # fmt: skip
+    return {"root": root, **grade_class(root, CHAPTER, "--Execute.timeout=30")}
+
+
+def test_an_infinite_loop_costs_only_its_own_cell(unruly):
+    assert scores(unruly["root"], CHAPTER, "infinite_loop") == only(CHAPTER, "test_conv_forward")
+
+
+def test_a_killed_kernel_is_reported_and_the_class_still_graded(unruly):
+    assert list(unruly["failed"]) == ["kills_kernel"]
+    with unruly["grades_csv"].open() as handle:
+        rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert rows == {"infinite_loop": 3.0, "kills_kernel": 0.0}

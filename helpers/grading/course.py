@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,10 @@ from pathlib import Path
 import nbformat
 
 NOTEBOOK_SUFFIX = ".ipynb"
+CRASHED_KERNEL = (
+    "the notebook stopped its kernel before the end (os._exit, a crash in compiled code, or "
+    "out of memory); open it and run it top to bottom to see which cell"
+)
 
 
 class CourseError(Exception):
@@ -65,8 +70,14 @@ def environment_with_venv_on_path() -> dict[str, str]:
     return env
 
 
-def run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run ``nbgrader ARGS`` in the course root; raise CourseError with its log if it fails."""
+def run_nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in the course root; raise CourseError with its log if it fails.
+
+    Args:
+        root: the course root.
+        *args: nbgrader's command and arguments.
+        check: raise when nbgrader exits with an error (else the caller looks at the result).
+    """
     result = subprocess.run(
         [*nbgrader_command(), *args],
         cwd=root,
@@ -76,7 +87,7 @@ def run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
         check=False,
     )
     sys.stdout.write(result.stdout)
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-25:])
         raise CourseError(f"`nbgrader {' '.join(args)}` failed in {root}:\n{tail}")
     return result
@@ -162,15 +173,21 @@ def unreadable_notebooks(paths: list[Path]) -> dict[Path, str]:
     return problems
 
 
-def autograde(root: Path, chapter: str) -> dict[str, str]:
-    """Autograde every readable submission of a chapter; report the unreadable ones.
+def autograde(root: Path, chapter: str, *nbgrader_args: str) -> dict[str, dict[str, str]]:
+    """Autograde every readable submission of a chapter; report the ones that could not be.
 
     A corrupt notebook (not JSON, truncated, not a notebook) is set aside in
-    ``submitted_unreadable/`` with a note, so the rest of the class is still graded; the
-    instructor gets the list with the reason for each.
+    ``submitted_unreadable/`` with a note before grading. A notebook that kills its kernel
+    (``os._exit``, a crash in compiled code, running out of memory) stops nbgrader for that
+    student only; it is reported by name and the rest of the class is still graded.
+
+    Args:
+        root: the course root.
+        chapter: the chapter to grade.
+        *nbgrader_args: extra options for ``nbgrader autograde`` (e.g. ``--Execute.timeout=30``).
 
     Returns:
-        {student id: reason} for the submissions that were set aside.
+        {"set_aside": {student: reason}, "failed": {student: reason}}.
     """
     set_aside = {}
     for student, paths in submissions(root, chapter).items():
@@ -188,9 +205,19 @@ def autograde(root: Path, chapter: str) -> dict[str, str]:
               f"(moved to {root / 'submitted_unreadable'}):")  # fmt: skip
         for student, reasons in set_aside.items():
             print(f"  - {student}: {reasons}")
+    failed = {}
     if any((root / "submitted").glob(f"*/{chapter}")):
-        run_nbgrader(root, "autograde", chapter, "--force")
-    return set_aside
+        result = run_nbgrader(root, "autograde", chapter, "--force", *nbgrader_args, check=False)
+        pattern = rf"error processing assignment '{re.escape(chapter)}' for student '([^']+)'"
+        failed = dict.fromkeys(re.findall(pattern, result.stderr), CRASHED_KERNEL)
+        if result.returncode != 0 and not failed:
+            tail = "\n".join(result.stderr.strip().splitlines()[-25:])
+            raise CourseError(f"`nbgrader autograde {chapter}` failed in {root}:\n{tail}")
+    if failed:
+        print(f"Could not autograde {len(failed)} submission(s); they score 0 until fixed:")
+        for student in failed:
+            print(f"  - {student}: {CRASHED_KERNEL}")
+    return {"set_aside": set_aside, "failed": failed}
 
 
 def zip_collect(root: Path, chapter: str) -> None:
