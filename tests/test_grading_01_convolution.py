@@ -155,7 +155,7 @@ def test_ignore_pattern_is_what_lets_the_tf_warning_cell_score():
 def unruly(tmp_path_factory):
     """A learner whose function never returns, and one whose notebook kills its kernel.
 
-    Graded with a 30 s cell timeout (the course's is 300 s) to keep the test short.
+    Graded with a 45 s cell timeout (the course's is 300 s) to keep the test short.
     """
     root = tmp_path_factory.mktemp("unruly")
     release_nb = new_course(root, CHAPTER)
@@ -164,7 +164,7 @@ def unruly(tmp_path_factory):
         "conv_single_step": forever, "conv_forward": SOLUTIONS["conv_forward"]}))  # fmt: skip
     submit(root, CHAPTER, "kills_kernel", with_solutions(release_nb, {
         "zero_pad": "import os\n\nos._exit(1)\n", "conv_forward": SOLUTIONS["conv_forward"]}))  # fmt: skip
-    return {"root": root, **grade_class(root, CHAPTER, "--Execute.timeout=30")}
+    return {"root": root, **grade_class(root, CHAPTER, "--Execute.timeout=45")}
 
 
 def test_an_infinite_loop_costs_only_its_own_cell(unruly):
