@@ -19,7 +19,7 @@ help:
 	@echo "make feedback   HTML feedback for every autograded submission of CH (CH=...)"
 	@echo "make grades     export every grade to assignments/grades.csv"
 	@echo "make html       render the solved chapters to build/html/"
-	@echo "make bench      print the measured figures quoted in README.md"
+	@echo "make bench      print the measured figures quoted in README.md (every benchmarks/bench_*.py)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The course needs Python 3.11; found " + sys.version.split()[0] + ". Install it, or run: make PYTHON=/path/to/python3.11 ...")'
@@ -71,7 +71,7 @@ html: setup
 	$(GRADE) html $(CH)
 
 bench: setup
-	$(BIN)/python benchmarks/bench_ch01.py
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package the course installs, pinned (pip freeze of a fresh .venv). Regenerate with `make lock`.' > constraints.txt
