@@ -1,0 +1,74 @@
+"""Measure the figures README quotes for chapter 05 (run this file; `--repeats 1` for a quick look).
+
+Executes the solved chapter 05 top to bottom (nbclient, as in JupyterLab "Run All") several
+times and prints the median time, then the detector's mAP@0.5 on the held-out scenes as the
+chapter computes it (the instructor's `mean_average_precision`) and as pycocotools computes it,
+read from the executed notebook's output. The training run is seeded, so the mAP of every
+execution should agree to about a hundredth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+
+import nbformat
+
+from helpers.grading.solutions import source_notebook_path
+
+CHAPTER = "05_object_detection"
+MAP_LINE = re.compile(
+    r"mAP@0\.5 on (\d+) held-out scenes: ([\d.]+) \(course\), ([\d.]+) \(pycocotools\)"
+)
+
+
+def execute_chapter() -> tuple[float, str]:
+    """Run the solved chapter once; return (seconds, all of its stdout)."""
+    from nbclient import NotebookClient
+
+    path = source_notebook_path(CHAPTER)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    text = "".join(
+        output.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream" and output.name == "stdout"
+    )
+    return seconds, text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    times, maps = [], []
+    for run in range(args.repeats):
+        seconds, text = execute_chapter()
+        found = MAP_LINE.search(text)
+        if found is None:
+            raise SystemExit(f"run {run + 1}: no mAP line in the chapter's output")
+        scenes, course, coco = int(found[1]), float(found[2]), float(found[3])
+        times.append(seconds)
+        maps.append((course, coco))
+        print(f"run {run + 1}: {seconds:.1f} s, mAP@0.5 {course:.3f} (course) "
+              f"{coco:.3f} (pycocotools) on {scenes} scenes", flush=True)  # fmt: skip
+    print(f"chapter 05 executed top to bottom: median {statistics.median(times):.1f} s over "
+          f"{args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)})")  # fmt: skip
+    course = statistics.median(m[0] for m in maps)
+    coco = statistics.median(m[1] for m in maps)
+    print(f"mAP@0.5 (median): {course:.3f} course, {coco:.3f} pycocotools, "
+          f"largest difference in a run {max(abs(a - b) for a, b in maps):.1e}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

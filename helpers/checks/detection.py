@@ -1,0 +1,723 @@
+"""Checks for chapter 05: object detection (localisation, IoU, YOLO, NMS, mAP).
+
+Each graded function has a ``check_*`` that the notebook calls right after the exercise
+(a few fixed cases, a one-line success message) and a ``compare_*`` that checks one case
+against an independent reference (:mod:`helpers.references_detection`: a pixel count,
+``tf.image.non_max_suppression``, pycocotools, slot-by-slot loops); the hidden tests call
+``compare_*`` on many random cases from the ``random_*_cases`` generators.
+
+Conventions: boxes ``[N, (y1, x1, y2, x2)]`` in pixels, ``y2``/``x2`` exclusive. A target or
+prediction vector is ``[p_c, b_x, b_y, b_h, b_w, c_1 .. c_C]`` (x horizontal, y vertical).
+For localisation, ``b_x, b_y`` is the box centre as a fraction of the image; for YOLO it is the
+centre's offset inside its grid cell (0..1); ``b_h, b_w`` are fractions of the image in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from helpers import references_detection as ref
+from helpers.checks import (
+    CheckFailed,
+    as_array,
+    call_learner,
+    expect_close,
+    expect_shape,
+    expect_tuple,
+    passed,
+)
+
+_VISIBLE_SEED = 5
+
+
+def _box_text(box) -> str:
+    return "(" + ", ".join(f"{float(v):g}" for v in box) + ")"
+
+
+def _scalar(name: str, value, what: str = "result") -> float:
+    """A learner's scalar result (a Python float, a 0-d numpy array or a TF scalar)."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    array = as_array(name, value, what=what)
+    if array.size != 1:
+        raise CheckFailed(
+            f"{name} should return one number, but it returned an array of shape {array.shape}. "
+            "Sum (or average) over every axis: tf.reduce_sum / tf.reduce_mean without an axis."
+        )
+    return float(array.reshape(()))
+
+
+def _to_numpy(value):
+    return value.numpy() if hasattr(value, "numpy") else value
+
+
+# ----------------------------------------------------------------------------- localisation
+@dataclass(frozen=True)
+class LocalisationCase:
+    """One scene for ``localisation_target``: 0 or 1 box, its label, the image size, C."""
+
+    boxes: np.ndarray
+    labels: np.ndarray
+    image_size: int
+    num_classes: int
+
+    def describe(self) -> str:
+        what = (
+            _box_text(self.boxes[0]) + f" of class {int(self.labels[0])}"
+            if len(self.boxes)
+            else "no object"
+        )
+        return f"{what}, image_size={self.image_size}, num_classes={self.num_classes}"  # fmt: skip
+
+    def expected(self) -> np.ndarray:
+        """[p_c, b_x, b_y, b_h, b_w, one-hot class] from the definition."""
+        y = np.zeros(5 + self.num_classes)
+        if len(self.boxes):
+            y1, x1, y2, x2 = self.boxes[0]
+            n = self.image_size
+            y[:5] = [1, (x1 + x2) / 2 / n, (y1 + y2) / 2 / n, (y2 - y1) / n, (x2 - x1) / n]
+            y[5 + int(self.labels[0])] = 1
+        return y
+
+
+def random_localisation_cases(seed: int, count: int) -> Iterator[LocalisationCase]:
+    """Scenes of 0 or 1 object: image sizes 32..128, 1..6 classes, float corners."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        n, C = int(rng.choice([32, 48, 64, 100, 128])), int(rng.integers(1, 7))
+        if k % 4 == 0:
+            yield LocalisationCase(np.zeros((0, 4), np.float32), np.zeros(0, np.int64), n, C)
+            continue
+        y1, x1 = rng.uniform(0, n - 4, 2)
+        y2, x2 = rng.uniform(y1 + 2, n), rng.uniform(x1 + 2, n)
+        box = np.array([[y1, x1, y2, x2]], np.float32)
+        yield LocalisationCase(box, np.array([rng.integers(C)]), n, C)
+
+
+def compare_localisation_target(localisation_target: Callable, case: LocalisationCase) -> None:
+    """Compare ``localisation_target(boxes, labels, image_size, num_classes)`` with the
+    definition: [p_c, centre x / n, centre y / n, h / n, w / n, one-hot class]."""
+    name = "localisation_target"
+    got = call_learner(localisation_target, case.boxes.copy(), case.labels.copy(),
+                       case.image_size, case.num_classes, name=name, case=case.describe())  # fmt: skip
+    got = as_array(name, _to_numpy(got), what="y")
+    expected = case.expected()
+    expect_shape(name, got, expected.shape, what="y",
+                 hint="The vector is [p_c, b_x, b_y, b_h, b_w, c_1 .. c_C]: 5 + C numbers.")  # fmt: skip
+    if not np.allclose(got, expected, atol=1e-5):
+        hint = _localisation_hint(got, expected, case)
+        raise CheckFailed(
+            f"{name}: for {case.describe()} you return {np.round(got, 4).tolist()}; expected "
+            f"{np.round(expected, 4).tolist()}. {hint}"
+        )
+
+
+def _localisation_hint(got, expected, case: LocalisationCase) -> str:
+    if not len(case.boxes):
+        return "With no object p_c = 0, and the other numbers do not matter: make them 0."
+    n = case.image_size
+    if np.allclose(got[1:3], expected[[2, 1]], atol=1e-5) and not np.allclose(got[1], got[2]):
+        return "b_x is horizontal (from x1, x2, the columns) and b_y vertical (from y1, y2)."
+    if np.allclose(got[1:5], expected[1:5] * n, atol=1e-3):
+        return "Divide by image_size: the numbers are fractions of the image, not pixels."
+    if np.allclose(got[3:5], expected[[4, 3]], atol=1e-5) and not np.isclose(got[3], got[4]):
+        return "The order is b_h (height, y2 - y1) then b_w (width, x2 - x1)."
+    y1, x1, _, _ = case.boxes[0]
+    if np.allclose(got[1:3], [x1 / n, y1 / n], atol=1e-5):
+        return "b_x, b_y is the centre of the box, ((x1 + x2) / 2, (y1 + y2) / 2), not its corner."
+    if got[0] != 1:
+        return "There is an object, so p_c = 1."
+    return "Check the one-hot class: c_{label} = 1 at position 5 + label."
+
+
+def check_localisation_target(localisation_target: Callable) -> None:
+    """The visible check: the worked example, a scene without object, two random scenes."""
+    worked = LocalisationCase(np.array([[16.0, 8.0, 48.0, 24.0]]), np.array([2]), 64, 5)
+    compare_localisation_target(localisation_target, worked)
+    empty = LocalisationCase(np.zeros((0, 4)), np.zeros(0, np.int64), 64, 5)
+    compare_localisation_target(localisation_target, empty)
+    for case in random_localisation_cases(_VISIBLE_SEED, 3):
+        compare_localisation_target(localisation_target, case)
+    passed("localisation_target", "the worked example, an empty scene and 2 random scenes match.")
+
+
+@dataclass(frozen=True)
+class LossCase:
+    """y_true and y_pred for a loss; y_true's p_c is exactly 0 or 1."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+
+    def describe(self) -> str:
+        return f"y_true and y_pred of shape {self.y_true.shape}"
+
+
+def random_localisation_loss_cases(seed: int, count: int) -> Iterator[LossCase]:
+    """Batches of 1..8 vectors, 1..5 classes, about half with an object."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        m, C = int(rng.integers(1, 9)), int(rng.integers(1, 6))
+        y_true = np.zeros((m, 5 + C), np.float32)
+        y_true[:, 0] = rng.integers(0, 2, m)
+        for i in np.flatnonzero(y_true[:, 0]):
+            y_true[i, 1:5] = rng.uniform(0.1, 0.9, 4)
+            y_true[i, 5 + rng.integers(C)] = 1
+        yield LossCase(y_true, rng.uniform(0, 1, (m, 5 + C)).astype(np.float32))
+
+
+def _differentiable(name: str, fn: Callable, case: LossCase, **kwargs) -> None:
+    import tensorflow as tf
+
+    y_pred = tf.Variable(case.y_pred)
+    with tf.GradientTape() as tape:
+        loss = call_learner(fn, tf.constant(case.y_true), y_pred, name=name, case=case.describe(), **kwargs)  # fmt: skip
+    if not isinstance(loss, tf.Tensor):
+        raise CheckFailed(
+            f"{name} returned a {type(loss).__name__}, not a TensorFlow tensor, so Keras cannot "
+            "train with it. Use TensorFlow ops (tf.square, tf.reduce_sum, tf.where, ...) "
+            "instead of numpy, and no float(...) or .numpy()."
+        )
+    gradient = tape.gradient(loss, y_pred)
+    if gradient is None or not np.all(np.isfinite(gradient.numpy())):
+        raise CheckFailed(
+            f"{name}: TensorFlow cannot differentiate your loss with respect to y_pred "
+            f"(gradient {'None' if gradient is None else 'not finite'}). Keep every step in "
+            "TensorFlow ops; a tf.sqrt of 0 or a log of 0 gives an infinite gradient."
+        )
+
+
+def compare_localisation_loss(localisation_loss: Callable, case: LossCase) -> None:
+    """Compare ``localisation_loss(y_true, y_pred)`` with the per-example reference."""
+    name = "localisation_loss"
+    got = _scalar(name, call_learner(localisation_loss, case.y_true.copy(), case.y_pred.copy(),
+                                     name=name, case=case.describe()), what="the loss")  # fmt: skip
+    expected = ref.localisation_loss(case.y_true, case.y_pred)
+    if np.isclose(got, expected, rtol=1e-4, atol=1e-6):
+        return
+    m = len(case.y_true)
+    everything = np.sum((case.y_pred.astype(float) - case.y_true) ** 2) / m
+    hint = "L = sum of squared errors over the whole vector when p_c = 1, only (p_c_hat - p_c)^2 when p_c = 0; then the mean over the batch."  # fmt: skip
+    if np.isclose(got, everything, rtol=1e-4):
+        hint = "When p_c = 0 only p_c's error counts: mask the other terms with y_true[:, 0]."
+    elif np.isclose(got, expected * m, rtol=1e-4):
+        hint = "Average over the batch (divide the sum by m, or use tf.reduce_mean per example)."
+    raise CheckFailed(f"{name}: on {case.describe()} you return {got:.6g}; expected {expected:.6g}. {hint}")  # fmt: skip
+
+
+def check_localisation_loss(localisation_loss: Callable) -> None:
+    """The visible check: the worked example, random batches, and TensorFlow can train with it."""
+    y_true = np.array([[1, 0.5, 0.5, 0.2, 0.4, 0, 1], [0, 0, 0, 0, 0, 0, 0]], np.float32)
+    y_pred = np.array([[0.9, 0.5, 0.7, 0.2, 0.4, 0.1, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5]], np.float32)  # fmt: skip
+    compare_localisation_loss(localisation_loss, LossCase(y_true, y_pred))
+    cases = list(random_localisation_loss_cases(_VISIBLE_SEED, 3))
+    for case in cases:
+        compare_localisation_loss(localisation_loss, case)
+    _differentiable("localisation_loss", localisation_loss, cases[0])
+    passed("localisation_loss", "the worked example (0.08) and 3 random batches match; TensorFlow can differentiate it.")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------ IoU
+def random_iou_cases(seed: int, count: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Pairs of boxes with integer corners in 0..20: overlaps, disjoint, containment, shared edges."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        y1, x1 = rng.integers(0, 15, 2)
+        a = np.array([y1, x1, rng.integers(y1 + 1, 21), rng.integers(x1 + 1, 21)])
+        kind = k % 4
+        if kind == 1:  # inside a
+            by1, bx1 = rng.integers(a[0], a[2]), rng.integers(a[1], a[3])
+            b = np.array(
+                [by1, bx1, rng.integers(by1 + 1, a[2] + 1), rng.integers(bx1 + 1, a[3] + 1)]
+            )
+        elif kind == 2:  # to the right of a, maybe sharing its edge
+            bx1 = rng.integers(a[3], a[3] + 3)
+            b = np.array([a[0], bx1, a[2], bx1 + rng.integers(1, 5)])
+        else:
+            by1, bx1 = rng.integers(0, 15, 2)
+            b = np.array([by1, bx1, rng.integers(by1 + 1, 21), rng.integers(bx1 + 1, 21)])
+        pair = (a.astype(np.float64), b.astype(np.float64))
+        yield pair if rng.random() < 0.5 else pair[::-1]
+
+
+def compare_iou(iou: Callable, box1, box2) -> None:
+    """Compare ``iou(box1, box2)`` with a pixel count (integer corners) or the hand formula."""
+    name, case = "iou", f"box1={_box_text(box1)}, box2={_box_text(box2)}"
+    got = _scalar(name, call_learner(iou, np.array(box1, float), np.array(box2, float), name=name, case=case), what="IoU")  # fmt: skip
+    box1, box2 = np.asarray(box1, float), np.asarray(box2, float)
+    if np.array_equal(box1, np.round(box1)) and np.array_equal(box2, np.round(box2)):
+        expected, reference = ref.iou_pixel_count(box1, box2), "counting pixels"
+    else:
+        expected, reference = _iou_by_hand(box1, box2), "the formula"
+    if np.isclose(got, expected, atol=1e-6):
+        return
+    ih = min(box1[2], box2[2]) - max(box1[0], box2[0])
+    iw = min(box1[3], box2[3]) - max(box1[1], box2[1])
+    hint = "IoU = intersection area / (area1 + area2 - intersection area)."
+    if (ih <= 0 or iw <= 0) and got != 0:
+        hint = ("These boxes do not overlap, so the IoU is 0. Clip the intersection's height and "
+                "width at 0 before multiplying: two negative sides make a positive area.")  # fmt: skip
+    elif np.isclose(got, _iou_by_hand(box1, box2, plus_one=True), atol=1e-6):
+        hint = "The course's y2 and x2 are exclusive: height = y2 - y1, with no + 1."
+    raise CheckFailed(f"{name}({case}) returns {got:.6g}; {reference} gives {expected:.6g}. {hint}")
+
+
+def _iou_by_hand(a, b, plus_one: bool = False) -> float:
+    one = 1.0 if plus_one else 0.0
+    ih = max(0.0, min(a[2], b[2]) - max(a[0], b[0]) + one)
+    iw = max(0.0, min(a[3], b[3]) - max(a[1], b[1]) + one)
+    area = lambda q: (q[2] - q[0] + one) * (q[3] - q[1] + one)  # noqa: E731
+    return ih * iw / (area(a) + area(b) - ih * iw)
+
+
+def check_iou(iou: Callable) -> None:
+    """The visible check: the worked example, no overlap, a shared edge, containment, random pairs."""
+    compare_iou(iou, (2, 1, 4, 3), (1, 2, 3, 4))  # worked in the text: 1 / 7
+    compare_iou(iou, (0, 0, 2, 2), (5, 5, 7, 7))  # disjoint: 0
+    compare_iou(iou, (0, 0, 4, 2), (0, 2, 4, 5))  # touching along x = 2: 0
+    compare_iou(iou, (0, 0, 10, 10), (2, 3, 6, 8))  # inside: 20 / 100
+    compare_iou(iou, (1.5, 0.25, 3.5, 2.75), (2.0, 1.0, 4.0, 3.0))
+    for box1, box2 in random_iou_cases(_VISIBLE_SEED, 6):
+        compare_iou(iou, box1, box2)
+    passed("iou", "the worked example (1/7), disjoint, touching, nested and 7 other pairs match.")
+
+
+# ---------------------------------------------------------------------------- YOLO targets
+@dataclass(frozen=True)
+class EncodeCase:
+    """One image for ``encode_targets``: K boxes that fall in K different (cell, anchor) slots."""
+
+    boxes: np.ndarray
+    labels: np.ndarray
+    grid_size: int
+    anchors: np.ndarray
+    image_size: int
+    num_classes: int
+
+    def describe(self) -> str:
+        return (f"{len(self.boxes)} boxes, grid_size={self.grid_size}, {len(self.anchors)} anchors, "
+                f"image_size={self.image_size}, num_classes={self.num_classes}")  # fmt: skip
+
+    def args(self) -> tuple:
+        return (self.boxes.copy(), self.labels.copy(), self.grid_size, self.anchors.copy(),
+                self.image_size, self.num_classes)  # fmt: skip
+
+
+def random_encode_cases(seed: int, count: int) -> Iterator[EncodeCase]:
+    """Grids 2..8, 1..3 anchors, images 32..128 px, 1..5 classes, 0..6 boxes in distinct slots."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        S, B, C = int(rng.integers(2, 9)), int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        n = int(rng.choice([32, 48, 64, 96, 128]))
+        anchors = rng.uniform(0.1, 0.6, (B, 2)).round(3)
+        boxes, labels, used = [], [], set()
+        for _ in range(int(rng.integers(0, 7))):
+            h, w = rng.uniform(2, n * 0.6, 2)
+            y1, x1 = rng.uniform(0, n - h), rng.uniform(0, n - w)
+            box = np.array([y1, x1, y1 + h, x1 + w], np.float32)
+            label = int(rng.integers(C))
+            target = ref.yolo_slots(box[None], [label], S, anchors, n, C)
+            slot = tuple(np.argwhere(target[..., 0] == 1)[0])
+            if slot not in used:
+                used.add(slot)
+                boxes.append(box)
+                labels.append(label)
+        yield EncodeCase(np.array(boxes, np.float32).reshape(-1, 4), np.array(labels, np.int64),
+                         S, anchors, n, C)  # fmt: skip
+
+
+def compare_encode_targets(encode_targets: Callable, case: EncodeCase) -> None:
+    """Check ``encode_targets(boxes, labels, grid_size, anchors, image_size, num_classes)``:
+    each box in the cell of its centre and the anchor of best shape IoU, and decoding the result
+    slot by slot gives the boxes back."""
+    name = "encode_targets"
+    got = as_array(name, _to_numpy(call_learner(encode_targets, *case.args(), name=name, case=case.describe())), what="y")  # fmt: skip
+    S, B, C = case.grid_size, len(case.anchors), case.num_classes
+    expect_shape(name, got, (S, S, B, 5 + C), what="y",
+                 hint="The target is (grid_size, grid_size, number of anchors, 5 + num_classes).")  # fmt: skip
+    expected = ref.yolo_slots(case.boxes, case.labels, S, case.anchors, case.image_size, C)
+    got_slots = {tuple(s) for s in np.argwhere(got[..., 0] == 1)}
+    want_slots = {tuple(s) for s in np.argwhere(expected[..., 0] == 1)}
+    if got_slots != want_slots:
+        raise CheckFailed(f"{name}: {_slot_hint(got_slots, want_slots, case)} ({case.describe()})")
+    boxes, labels, _ = ref.slot_boxes(got, case.image_size)
+    want_boxes, want_labels, _ = ref.slot_boxes(expected, case.image_size)
+    if len(boxes) and not np.allclose(boxes, want_boxes, atol=1e-3):
+        i = int(np.argmax(np.abs(boxes - want_boxes).max(axis=1)))
+        r, c, a = sorted(want_slots)[i]
+        raise CheckFailed(
+            f"{name}: decoding slot (row {r}, col {c}, anchor {a}) gives the box "
+            f"{_box_text(np.round(boxes[i], 3))}, not {_box_text(np.round(want_boxes[i], 3))}. "
+            f"{_encoding_hint(got[r, c, a], expected[r, c, a])}"
+        )
+    if not np.array_equal(labels, want_labels) or not np.allclose(got, expected, atol=1e-5):
+        raise CheckFailed(
+            f"{name}: the boxes are in the right slots, but the rest of the vector differs: "
+            "each slot holding an object has p_c = 1 and c_{label} = 1, every other number "
+            f"of the target is 0 ({case.describe()})."
+        )
+
+
+def _slot_hint(got: set, want: set, case: EncodeCase) -> str:
+    found = f"objects in slots {sorted(got)}; expected {sorted(want)} (row, col, anchor)"
+    swap = {(c, r, a) for r, c, a in got}
+    if swap == want:
+        return found + ". Rows come from y (vertical), columns from x: row = floor(y_centre / cell)."  # fmt: skip
+    if {(r, c) for r, c, _ in got} == {(r, c) for r, c, _ in want}:
+        return found + (". The cells are right but not the anchors: pick the anchor whose shape "
+                        "(h, w), centred on the box, has the largest IoU with the box's (h, w).")  # fmt: skip
+    if len(got) != len(want):
+        return found + ". Every box gets exactly one slot, and p_c = 1 marks it."
+    return (
+        found + ". The cell is the one holding the box centre, cell size = image_size / grid_size."
+    )
+
+
+def _encoding_hint(got_vec, want_vec) -> str:
+    if np.allclose(got_vec[[1, 2]], want_vec[[2, 1]], atol=1e-5):
+        return "b_x is the horizontal offset (from x), b_y the vertical one."
+    if np.allclose(got_vec[[3, 4]], want_vec[[4, 3]], atol=1e-5):
+        return "The order is b_h then b_w."
+    if np.all(got_vec[1:3] > 1):
+        return "b_x, b_y are offsets inside the cell, between 0 and 1: x_centre / cell - col."
+    if np.any(got_vec[3:5] > 1):
+        return "b_h, b_w are fractions of the whole image: (y2 - y1) / image_size."
+    return "b_x = x_centre / cell - col, b_y = y_centre / cell - row, b_h = h / image_size, b_w = w / image_size."  # fmt: skip
+
+
+def visible_encode_cases() -> list[EncodeCase]:
+    worked = EncodeCase(np.array([[10.0, 38.0, 30.0, 60.0]], np.float32), np.array([1]), 4,
+                        np.array([[0.5, 0.25], [0.25, 0.5]]), 64, 3)  # fmt: skip
+    return [worked, *random_encode_cases(_VISIBLE_SEED, 4)]
+
+
+def check_encode_targets(encode_targets: Callable) -> None:
+    """The visible check: the worked example and 4 random images; decoding gives the boxes back."""
+    for case in visible_encode_cases():
+        compare_encode_targets(encode_targets, case)
+    passed("encode_targets", "right cells and anchors on 5 images; decoding gives the boxes back.")
+
+
+# ---------------------------------------------------------------------------- YOLO decoding
+def random_predictions(seed: int, count: int) -> Iterator[tuple[np.ndarray, int]]:
+    """Network outputs (S, S, B, 5 + C) as the head gives them (probabilities, offsets in
+    0..1, sizes as fractions), with image sizes 32..128."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        S, B, C = int(rng.integers(2, 9)), int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        pred = np.empty((S, S, B, 5 + C))
+        pred[..., :3] = rng.uniform(0, 1, (S, S, B, 3))
+        pred[..., 3:5] = rng.uniform(0.02, 0.8, (S, S, B, 2))
+        logits = rng.normal(0, 2, (S, S, B, C))
+        pred[..., 5:] = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        yield pred, int(rng.choice([32, 48, 64, 96, 128]))
+
+
+def compare_decode_predictions(decode_predictions: Callable, predictions, image_size) -> None:
+    """Compare ``decode_predictions(predictions, image_size)`` with a slot-by-slot decoding."""
+    name = "decode_predictions"
+    S, _, B, width = predictions.shape
+    case = f"predictions of shape {predictions.shape}, image_size={image_size}"
+    result = call_learner(decode_predictions, predictions.copy(), image_size, name=name, case=case)
+    boxes, scores, classes = (as_array(name, _to_numpy(v), what=w) for v, w in
+                              zip(expect_tuple(name, result, ("boxes", "scores", "classes")), ("boxes", "scores", "classes"), strict=True))  # fmt: skip
+    want_boxes, want_scores, want_classes = ref.decode_slots(predictions, image_size)
+    n = S * S * B
+    expect_shape(name, boxes, (n, 4), what="boxes", hint=f"One box per slot: grid_size * grid_size * anchors = {n} rows, in (row, col, anchor) order (a reshape(-1, 4)).")  # fmt: skip
+    expect_shape(name, scores, (n,), what="scores")
+    expect_shape(name, classes, (n,), what="classes")
+    hint = ""
+    cell = image_size / S
+    if np.allclose(boxes, want_boxes[:, [1, 0, 3, 2]], atol=1e-4):
+        hint = " Boxes are (y1, x1, y2, x2): y first."
+    elif np.allclose(
+        boxes[:, 2:] - boxes[:, :2], (want_boxes[:, 2:] - want_boxes[:, :2]), atol=1e-4
+    ):
+        hint = f" The sizes are right but not the centres: y_centre = (row + b_y) * cell, x_centre = (col + b_x) * cell, with cell = {cell:g} px here."  # fmt: skip
+    try:
+        expect_close(name, boxes, want_boxes, what="boxes", reference="decoding slot by slot", case=case, atol=1e-4)  # fmt: skip
+    except CheckFailed as failure:
+        raise CheckFailed(f"{failure}{hint}") from None
+    if np.allclose(scores, predictions[..., 0].reshape(-1), atol=1e-6) and not np.allclose(
+        scores, want_scores
+    ):
+        raise CheckFailed(f"{name}: the scores are p_c alone; a score is p_c times the probability of the most likely class ({case}).")  # fmt: skip
+    expect_close(name, scores, want_scores, what="scores", reference="p_c * max class probability", case=case)  # fmt: skip
+    expect_close(name, classes, want_classes, what="classes", reference="argmax of the class probabilities", case=case)  # fmt: skip
+
+
+def check_decode_predictions(decode_predictions: Callable) -> None:
+    """The visible check: decoding an encoded target gives its box back; random outputs."""
+    target = ref.yolo_slots([[10.0, 38.0, 30.0, 60.0]], [1], 4, [[0.5, 0.25], [0.25, 0.5]], 64, 3)
+    result = call_learner(decode_predictions, target, 64, name="decode_predictions", case="the worked example")  # fmt: skip
+    boxes, scores, classes = (np.asarray(_to_numpy(v)) for v in expect_tuple("decode_predictions", result, ("boxes", "scores", "classes")))  # fmt: skip
+    best = int(np.argmax(scores)) if np.size(scores) else -1
+    if best < 0 or not np.allclose(boxes[best], [10, 38, 30, 60], atol=1e-4) or classes[best] != 1:
+        compare_decode_predictions(decode_predictions, target, 64)  # says what differs
+    for predictions, image_size in random_predictions(_VISIBLE_SEED, 3):
+        compare_decode_predictions(decode_predictions, predictions, image_size)
+    passed("decode_predictions", "the worked example decodes to (10, 38, 30, 60), class 1; 3 random outputs match.")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- filter and NMS
+@dataclass(frozen=True)
+class DetectionCase:
+    """Candidate boxes of one image: boxes (N, 4), scores (N,), classes (N,), a threshold."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+    threshold: float
+
+    def describe(self) -> str:
+        return f"{len(self.boxes)} boxes of {len(np.unique(self.classes))} classes, threshold {self.threshold}"  # fmt: skip
+
+    def args(self) -> tuple:
+        return self.boxes.copy(), self.scores.copy(), self.classes.copy(), self.threshold
+
+
+def random_detection_cases(seed: int, count: int, thresholds=(0.3, 0.5, 0.7)) -> Iterator[DetectionCase]:  # fmt: skip
+    """Clusters of overlapping boxes of 1..4 classes (0..40 boxes), random scores."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n_centres = int(rng.integers(1, 6))
+        centres = rng.uniform(10, 90, (n_centres, 2))
+        n = int(rng.integers(0, 41))
+        which = rng.integers(0, n_centres, n)
+        c = centres[which] + rng.normal(0, 4, (n, 2))
+        hw = rng.uniform(8, 30, (n, 2))
+        boxes = np.concatenate([c - hw / 2, c + hw / 2], axis=1).astype(np.float32)
+        classes = rng.integers(0, int(rng.integers(1, 5)), n)
+        yield DetectionCase(boxes, rng.uniform(0, 1, n).astype(np.float32), classes, float(rng.choice(thresholds)))  # fmt: skip
+
+
+def compare_filter_boxes(filter_boxes: Callable, case: DetectionCase) -> None:
+    """Compare ``filter_boxes(boxes, scores, classes, score_threshold)`` with a boolean mask."""
+    name = "filter_boxes"
+    result = call_learner(filter_boxes, *case.args(), name=name, case=case.describe())
+    got = [as_array(name, _to_numpy(v), what=w) for v, w in zip(expect_tuple(name, result, ("boxes", "scores", "classes")), ("boxes", "scores", "classes"), strict=True)]  # fmt: skip
+    keep = case.scores >= case.threshold
+    for g, want, what in zip(got, (case.boxes[keep], case.scores[keep], case.classes[keep]), ("boxes", "scores", "classes"), strict=True):  # fmt: skip
+        hint = None
+        if len(g) == int(np.sum(case.scores > case.threshold)) != len(want):
+            hint = "Keep scores equal to the threshold too (>=)."
+        elif len(g) == int(np.sum(~keep)):
+            hint = "Keep the boxes whose score is at least the threshold, not the others."
+        expect_shape(name, g, want.shape, what=what, hint=hint)
+        expect_close(name, g, want, what=what, reference="scores >= score_threshold", case=case.describe())  # fmt: skip
+
+
+def check_filter_boxes(filter_boxes: Callable) -> None:
+    """The visible check: a score equal to the threshold is kept; random candidates."""
+    tie = DetectionCase(np.array([[0, 0, 4, 4], [1, 1, 5, 5], [2, 2, 6, 6]], np.float32),
+                        np.array([0.6, 0.5, 0.2], np.float32), np.array([0, 1, 0]), 0.5)  # fmt: skip
+    compare_filter_boxes(filter_boxes, tie)
+    for case in random_detection_cases(_VISIBLE_SEED, 3):
+        compare_filter_boxes(filter_boxes, case)
+    passed("filter_boxes", "keeps exactly the scores >= threshold, on 4 sets of boxes.")
+
+
+def compare_non_max_suppression(non_max_suppression: Callable, case: DetectionCase) -> None:
+    """Compare ``non_max_suppression(boxes, scores, classes, iou_threshold)`` with
+    ``tf.image.non_max_suppression`` run class by class."""
+    name = "non_max_suppression"
+    got = as_array(name, _to_numpy(call_learner(non_max_suppression, *case.args(), name=name, case=case.describe())), what="the indices kept")  # fmt: skip
+    got = got.reshape(-1)
+    expected = ref.nms_per_class(case.boxes, case.scores, case.classes, case.threshold)
+    if np.array_equal(got, expected):
+        return
+    message = f"{name}: on {case.describe()} you keep {len(got)} boxes {got.astype(int).tolist()[:12]}; tf.image.non_max_suppression per class keeps {len(expected)} {expected.tolist()[:12]}."  # fmt: skip
+    agnostic = ref.nms_per_class(case.boxes, case.scores, np.zeros_like(case.classes), case.threshold)  # fmt: skip
+    if set(got.astype(int)) == set(expected.tolist()):
+        hint = "The same boxes, in another order: return them in order of decreasing score."
+    elif len(np.unique(case.classes)) > 1 and set(got.astype(int)) == set(agnostic.tolist()):
+        hint = "Run the suppression separately for each class: a box only suppresses boxes of its own class."  # fmt: skip
+    elif len(got) > len(expected):
+        hint = "Too many kept: after keeping the best box, drop every remaining box of its class whose IoU with it is above iou_threshold."  # fmt: skip
+    else:
+        hint = "Too few kept: a box is dropped only when its IoU with a box you kept is *above* iou_threshold (strictly), and only boxes of the same class compete."  # fmt: skip
+    raise CheckFailed(f"{message} {hint}")
+
+
+def check_non_max_suppression(non_max_suppression: Callable) -> None:
+    """The visible check: the worked example, then random clusters of boxes against TensorFlow."""
+    worked = DetectionCase(
+        np.array([[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 10, 10], [20, 20, 30, 30]], np.float32),
+        np.array([0.9, 0.8, 0.7, 0.6], np.float32), np.array([0, 0, 1, 0]), 0.5)  # fmt: skip
+    compare_non_max_suppression(non_max_suppression, worked)
+    for case in random_detection_cases(_VISIBLE_SEED, 4):
+        compare_non_max_suppression(non_max_suppression, case)
+    passed("non_max_suppression", "the worked example ([0, 2, 3]) and 4 random sets match tf.image.non_max_suppression per class.")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ YOLO loss
+def random_yolo_loss_cases(seed: int, count: int) -> Iterator[LossCase]:
+    """Batches of 1..3 images, grids 2..5, 1..3 anchors, 1..4 classes, some objects each."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        m, S, B, C = (int(rng.integers(lo, hi)) for lo, hi in ((1, 4), (2, 6), (1, 4), (1, 5)))
+        y_true = np.zeros((m, S, S, B, 5 + C), np.float32)
+        obj = rng.random((m, S, S, B)) < 0.2
+        obj[0, 0, 0, 0], obj[-1, -1, -1, -1] = True, False  # at least one full and one empty slot
+        y_true[..., 0] = obj
+        y_true[..., 1:3] = rng.uniform(0, 1, (m, S, S, B, 2)) * obj[..., None]
+        y_true[..., 3:5] = rng.uniform(0.05, 0.7, (m, S, S, B, 2)) * obj[..., None]
+        labels = rng.integers(0, C, (m, S, S, B))
+        y_true[..., 5:] = np.eye(C)[labels] * obj[..., None]
+        y_pred = np.empty_like(y_true)
+        y_pred[..., :3] = rng.uniform(0.01, 0.99, (m, S, S, B, 3))
+        y_pred[..., 3:5] = rng.uniform(0.02, 0.8, (m, S, S, B, 2))
+        logits = rng.normal(0, 1, (m, S, S, B, C))
+        y_pred[..., 5:] = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        yield LossCase(y_true, y_pred.astype(np.float32))
+
+
+def perfect_prediction(y_true: np.ndarray) -> np.ndarray:
+    """The prediction a perfect network would make for ``y_true`` (the same numbers, with the
+    sizes of empty slots set to a positive value, since the head never outputs 0)."""
+    y_pred = y_true.copy()
+    empty = y_true[..., 0] == 0
+    y_pred[..., 3:5][empty] = 0.3
+    return y_pred
+
+
+def yolo_error_kinds(y_true: np.ndarray) -> dict[str, np.ndarray]:
+    """One prediction per kind of error, each starting from the perfect one: a shifted centre,
+    a wrong size, an object missed, a false object, a wrong class."""
+    perfect = perfect_prediction(y_true)
+    obj = np.argwhere(y_true[..., 0] == 1)[0]
+    empty = np.argwhere(y_true[..., 0] == 0)[0]
+    kinds = {}
+    kinds_of_error = ["centre", "size", "missed object", "false object", "class"]
+    if y_true.shape[-1] == 6:  # one class: it cannot be wrong
+        kinds_of_error.pop()
+    for kind in kinds_of_error:
+        y = perfect.copy()
+        slot = tuple(obj) if kind != "false object" else tuple(empty)
+        if kind == "centre":
+            y[slot][1] = (y[slot][1] + 0.3) % 1
+        elif kind == "size":
+            y[slot][3] *= 1.5
+        elif kind == "missed object":
+            y[slot][0] = 0.4
+        elif kind == "false object":
+            y[slot][0] = 0.6
+        else:
+            y[slot][5:] = np.roll(y[slot][5:], 1) * 0.7 + 0.3 / len(y[slot][5:])
+        kinds[kind] = y
+    return kinds
+
+
+def compare_yolo_loss(yolo_loss: Callable, case: LossCase, **weights) -> None:
+    """Compare ``yolo_loss(y_true, y_pred, ...)`` with the slot-by-slot reference."""
+    name = "yolo_loss"
+    got = _scalar(name, call_learner(yolo_loss, case.y_true.copy(), case.y_pred.copy(), name=name, case=case.describe(), **weights), what="the loss")  # fmt: skip
+    expected = ref.yolo_loss(case.y_true, case.y_pred, **weights)
+    if np.isclose(got, expected, rtol=1e-4, atol=1e-5):
+        return
+    m = case.y_true.shape[0]
+    hint = "Check each term against the formula: which slots it sums over, and its weight."
+    slots = int(np.prod(case.y_true.shape[:-1]))
+    if np.isclose(got, expected * m / slots, rtol=1e-4):
+        hint = "Divide the sum over all slots by the batch size m, not by the number of slots (a tf.reduce_mean over every slot)."  # fmt: skip
+    elif np.isclose(got, expected * m, rtol=1e-4) and m > 1:
+        hint = "Divide the sum over all slots by the batch size m."
+    raise CheckFailed(f"{name}: on {case.describe()}{' with ' + str(weights) if weights else ''} you return {got:.6g}; the slot-by-slot loss is {expected:.6g}. {hint}")  # fmt: skip
+
+
+def compare_yolo_loss_behaviour(yolo_loss: Callable, y_true: np.ndarray) -> None:
+    """Zero for a perfect prediction; larger than zero for each kind of error."""
+    name = "yolo_loss"
+    perfect = _scalar(name, call_learner(yolo_loss, y_true, perfect_prediction(y_true), name=name, case="a perfect prediction"))  # fmt: skip
+    if abs(perfect) > 1e-5:
+        raise CheckFailed(f"{name}: a perfect prediction should cost 0, yours costs {perfect:.6g}. Check that the objectness terms use -log(p_c) where there is an object and -log(1 - p_c) where there is none, and that the class term only counts slots with an object.")  # fmt: skip
+    for kind, y_pred in yolo_error_kinds(y_true).items():
+        loss = _scalar(name, call_learner(yolo_loss, y_true, y_pred, name=name, case=f"a prediction with a wrong {kind}"))  # fmt: skip
+        if not loss > 1e-4:
+            raise CheckFailed(f"{name}: a prediction with one error ({kind}) costs {loss:.6g}; it should cost more than a perfect one (0). Is that term missing?")  # fmt: skip
+
+
+def check_yolo_loss(yolo_loss: Callable) -> None:
+    """The visible check: zero when perfect, each error costs, random batches, trainable."""
+    cases = list(random_yolo_loss_cases(_VISIBLE_SEED, 3))
+    compare_yolo_loss_behaviour(yolo_loss, cases[0].y_true)
+    for case in cases:
+        compare_yolo_loss(yolo_loss, case)
+    compare_yolo_loss(yolo_loss, cases[1], lambda_coord=2.0, lambda_noobj=1.0, lambda_class=3.0)
+    _differentiable("yolo_loss", yolo_loss, cases[0])
+    passed("yolo_loss", "0 for a perfect prediction, > 0 for each of 5 kinds of error; 4 random batches match; TensorFlow can differentiate it.")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------ mAP
+@dataclass(frozen=True)
+class MapCase:
+    """Detections and ground truth of a few images, as ``mean_average_precision`` takes them."""
+
+    detections: list
+    ground_truths: list
+    num_classes: int
+
+    def describe(self) -> str:
+        n_det = sum(len(d[1]) for d in self.detections)
+        n_gt = sum(len(g[1]) for g in self.ground_truths)
+        return f"{len(self.detections)} images, {n_gt} true boxes, {n_det} detections, {self.num_classes} classes"  # fmt: skip
+
+
+def random_map_cases(seed: int, count: int) -> Iterator[MapCase]:
+    """1..6 images with 0..5 true boxes of 1..4 classes; detections are jittered true boxes (some
+    with the wrong class), duplicates and random boxes, with random scores."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        C = int(rng.integers(1, 5))
+        detections, truths = [], []
+        for _ in range(int(rng.integers(1, 7))):
+            g = int(rng.integers(0, 6))
+            yx = rng.uniform(0, 50, (g, 2))
+            g_boxes = np.concatenate([yx, yx + rng.uniform(4, 20, (g, 2))], axis=1)
+            g_classes = rng.integers(0, C, g)
+            truths.append((g_boxes, g_classes))
+            picks = rng.integers(0, max(g, 1), int(rng.integers(0, 2 * g + 1))) if g else []
+            d_boxes = [g_boxes[i] + rng.normal(0, 2.5, 4) for i in picks]
+            d_classes = [g_classes[i] if rng.random() < 0.8 else rng.integers(C) for i in picks]
+            for _ in range(int(rng.integers(0, 4))):
+                yx1 = rng.uniform(0, 50, 2)
+                d_boxes.append(np.r_[yx1, yx1 + rng.uniform(4, 20, 2)])
+                d_classes.append(rng.integers(C))
+            d_boxes = np.array(d_boxes, float).reshape(-1, 4)
+            d_boxes[:, 2:] = np.maximum(d_boxes[:, 2:], d_boxes[:, :2] + 1)
+            detections.append((d_boxes, rng.uniform(0, 1, len(d_boxes)), np.array(d_classes, np.int64)))  # fmt: skip
+        if sum(len(t[1]) for t in truths) == 0:
+            truths[0] = (np.array([[5.0, 5.0, 15.0, 15.0]]), np.array([0]))
+        yield MapCase(detections, truths, C)
+
+
+def compare_mean_average_precision(mean_average_precision: Callable, case: MapCase) -> None:
+    """Compare ``mean_average_precision(detections, ground_truths, num_classes)`` with
+    pycocotools' AP at IoU = 0.5 (agreement to 1e-3)."""
+    name = "mean_average_precision"
+    got = _scalar(name, call_learner(mean_average_precision, case.detections, case.ground_truths, case.num_classes, name=name, case=case.describe()), what="mAP")  # fmt: skip
+    expected = ref.coco_map(case.detections, case.ground_truths, case.num_classes)
+    if abs(got - expected) <= 1e-3:
+        return
+    hint = ("Check, in order: detections of a class sorted by decreasing score over all images; a "
+            "detection is a true positive when its IoU with a not-yet-matched true box of its class "
+            "and image is >= 0.5 (the best such box); precision made non-increasing from the right; "
+            "AP = mean of the precision at the 101 recalls np.linspace(0, 1, 101) (0 past the last "
+            "recall reached); mAP = mean AP over the classes that have true boxes.")  # fmt: skip
+    raise CheckFailed(f"{name}: on {case.describe()} you return {got:.6g}; pycocotools gives {expected:.6g}. {hint}")  # fmt: skip
+
+
+def check_mean_average_precision(mean_average_precision: Callable) -> None:
+    """The visible check: the worked example (0.5), perfect detections (1.0), random cases."""
+    truth = [(np.array([[0.0, 0.0, 10.0, 10.0]]), np.array([0]))]
+    worked = [(np.array([[20.0, 20.0, 30.0, 30.0], [1.0, 1.0, 10.0, 10.0]]), np.array([0.9, 0.8]), np.array([0, 0]))]  # fmt: skip
+    compare_mean_average_precision(mean_average_precision, MapCase(worked, truth, 1))
+    first = next(random_map_cases(_VISIBLE_SEED, 1))
+    found = [(boxes, np.ones(len(classes)), classes) for boxes, classes in first.ground_truths]
+    perfect = MapCase(found, first.ground_truths, first.num_classes)
+    compare_mean_average_precision(mean_average_precision, perfect)
+    for case in random_map_cases(_VISIBLE_SEED + 1, 3):
+        compare_mean_average_precision(mean_average_precision, case)
+    passed("mean_average_precision", "the worked example (0.5), perfect detections (1.0) and 3 random cases agree with pycocotools.")  # fmt: skip

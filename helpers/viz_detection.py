@@ -1,0 +1,314 @@
+"""Figures and the threshold playground for chapter 05 (object detection).
+
+"Extra code", kept out of the learner's way: every function builds a
+:class:`matplotlib.figure.Figure` without pyplot and returns it (shown once, as the value of a
+cell's last line). Boxes follow the course's one convention, ``[N, (y1, x1, y2, x2)]`` in
+pixels, ``y2``/``x2`` exclusive, so a box is drawn as the rectangle from ``(x1, y1)`` with width
+``x2 - x1`` and height ``y2 - y1`` over an image shown with pixel edges at integers.
+
+None of the graded exercises is solved here: the playground receives the learner's own
+``filter_boxes`` and ``non_max_suppression`` and only draws what they keep.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+CLASS_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
+
+
+def _axes_grid(n: int, ncols: int, size: float = 2.4):
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(size * ncols, size * nrows + 0.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax in axes[n:]:
+        ax.axis("off")
+    return fig, axes[:n]
+
+
+def _show_image(ax, image, title: str | None = None) -> None:
+    image = np.asarray(image)
+    ax.imshow(image, extent=(0, image.shape[1], image.shape[0], 0), interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def draw_boxes(ax, boxes, classes=None, scores=None, class_names=None, dashed=False,
+               colour=None, linewidth=1.6) -> None:  # fmt: skip
+    """Draw boxes ``(y1, x1, y2, x2)`` on an axes, coloured by class, with an optional label.
+
+    Args:
+        ax: a matplotlib Axes showing the image (pixel edges at integers).
+        boxes: (N, 4) boxes in pixels.
+        classes: (N,) class indices (colour and label), or None.
+        scores: (N,) scores printed after the class name, or None.
+        class_names: names of the classes, for the labels.
+        dashed: dashed outlines (the course draws the ground truth dashed).
+        colour: one colour for every box instead of the class colours.
+    """
+    boxes = np.asarray(boxes, float).reshape(-1, 4)
+    for k, (y1, x1, y2, x2) in enumerate(boxes):
+        c = None if classes is None else int(classes[k])
+        edge = colour or (CLASS_COLOURS[c % len(CLASS_COLOURS)] if c is not None else "yellow")
+        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=edge,
+                               linewidth=linewidth, linestyle="--" if dashed else "-"))  # fmt: skip
+        text = []
+        if c is not None and class_names is not None:
+            text.append(class_names[c])
+        if scores is not None:
+            text.append(f"{float(scores[k]):.2f}")
+        if text:
+            ax.text(x1, y1, " ".join(text), fontsize=6, color="white", va="bottom",
+                    bbox=dict(facecolor=edge, edgecolor="none", pad=0.5, alpha=0.8))  # fmt: skip
+
+
+def plot_scenes(images, boxes, classes, class_names=None, ncols: int = 4, titles=None) -> Figure:
+    """Scenes with their boxes.
+
+    Args:
+        images: (N, H, W, 3) images; boxes: N arrays (K_i, 4); classes: N arrays (K_i,).
+        class_names: names for the labels; ncols: panels per row; titles: N strings or None.
+    """
+    fig, axes = _axes_grid(len(images), ncols)
+    for i, ax in enumerate(axes):
+        _show_image(ax, images[i], None if titles is None else titles[i])
+        draw_boxes(ax, boxes[i], classes[i], class_names=class_names)
+    return fig
+
+
+def plot_localisation(images, y_true, y_pred, class_names, ncols: int = 5) -> Figure:
+    """Localisation targets (dashed) and predictions (solid), from vectors [p_c, b_x, b_y, b_h,
+    b_w, c...] whose box numbers are fractions of the image."""
+    fig, axes = _axes_grid(len(images), ncols)
+    n = images.shape[1]
+
+    def box(v):
+        xc, yc, h, w = np.asarray(v[1:5], float) * n
+        return np.array([[yc - h / 2, xc - w / 2, yc + h / 2, xc + w / 2]])
+
+    for ax, image, truth, guess in zip(axes, images, y_true, y_pred, strict=True):
+        title = f"p_c {guess[0]:.2f}"
+        if guess[0] >= 0.5:
+            title += f", {class_names[int(np.argmax(guess[5:]))]}"
+            draw_boxes(ax, box(guess), [int(np.argmax(guess[5:]))])
+        if truth[0] == 1:
+            draw_boxes(ax, box(truth), colour="white", dashed=True)
+        _show_image(ax, image, title)
+    fig.suptitle("dashed: truth; solid: prediction (drawn when p_c >= 0.5)", fontsize=9)
+    return fig
+
+
+def plot_landmarks(images, points, names: Sequence[str], ncols: int = 4) -> Figure:
+    """Images with their landmarks, each numbered, drawn from (x, y) pixel coordinates.
+
+    Args:
+        images: (N, H, W, 3); points: (N, L, 2) ``(x, y)``; names: L landmark names.
+    """
+    fig, axes = _axes_grid(len(images), ncols)
+    for ax, image, pts in zip(axes, images, points, strict=True):
+        _show_image(ax, image)
+        for k, (x, y) in enumerate(pts):
+            ax.plot(x, y, "o", color=CLASS_COLOURS[k], markersize=5, markeredgecolor="white")
+        ax.set_title(" ".join(f"{name}" for name in names), fontsize=7)
+    return fig
+
+
+def plot_grid_targets(image, boxes, classes, grid_size: int, target, anchors,
+                      class_names=None) -> Figure:  # fmt: skip
+    """A scene with the YOLO grid, each box's centre, the cell responsible for it, and the anchor
+    chosen for it (drawn, centred on the box); beside it, the p_c of every slot.
+
+    Args:
+        image: (H, W, 3); boxes (K, 4); classes (K,).
+        grid_size: S; target: (S, S, B, 5 + C) from encode_targets; anchors: (B, 2) (h, w).
+    """
+    image = np.asarray(image)
+    n = image.shape[0]
+    cell = n / grid_size
+    target = np.asarray(target)
+    B = target.shape[2]
+    fig = Figure(figsize=(3.2 * (B + 1), 3.4), layout="constrained")
+    axes = fig.subplots(1, B + 1)
+    _show_image(axes[0], image, "grid, centres, chosen anchors")
+    for k in range(1, grid_size):
+        axes[0].axhline(k * cell, color="white", linewidth=0.6)
+        axes[0].axvline(k * cell, color="white", linewidth=0.6)
+    draw_boxes(axes[0], boxes, classes, class_names=class_names)
+    for r, c, a in np.argwhere(target[..., 0] == 1):
+        axes[0].add_patch(Rectangle((c * cell, r * cell), cell, cell, color="white", alpha=0.35))
+        xc, yc = (c + target[r, c, a, 1]) * cell, (r + target[r, c, a, 2]) * cell
+        ah, aw = np.asarray(anchors[a]) * n
+        axes[0].plot(xc, yc, "w+", markersize=8)
+        axes[0].add_patch(Rectangle((xc - aw / 2, yc - ah / 2), aw, ah, fill=False,
+                                    edgecolor="white", linestyle=":", linewidth=1.2))  # fmt: skip
+    for a in range(B):
+        ax = axes[a + 1]
+        ax.imshow(target[..., a, 0], cmap="gray_r", vmin=0, vmax=1, extent=(0, grid_size, grid_size, 0))  # fmt: skip
+        ax.set_xticks(range(grid_size + 1))
+        ax.set_yticks(range(grid_size + 1))
+        ax.grid(True, color="grey", linewidth=0.5)
+        ax.tick_params(labelsize=6)
+        h, w = anchors[a]
+        ax.set_title(f"p_c of anchor {a} (h={h:g}, w={w:g})", fontsize=9)
+    return fig
+
+
+def plot_detections(images, detections, ground_truths, class_names, ncols: int = 4,
+                    title: str | None = None) -> Figure:  # fmt: skip
+    """Detections (solid, class and score) over the ground truth (dashed white).
+
+    Args:
+        images: (N, H, W, 3); detections: N ``(boxes, scores, classes)``;
+        ground_truths: N ``(boxes, classes)``; class_names: the class names.
+    """
+    fig, axes = _axes_grid(len(images), ncols, size=2.8)
+    for ax, image, (boxes, scores, classes), (g_boxes, _) in zip(
+        axes, images, detections, ground_truths, strict=True
+    ):
+        _show_image(ax, image)
+        draw_boxes(ax, g_boxes, colour="white", dashed=True, linewidth=1.0)
+        draw_boxes(ax, boxes, classes, scores, class_names)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def plot_window_scores(image, scores, window: int, stride: int, class_names) -> Figure:
+    """The scene and, per class, the classifier's probability for each window position.
+
+    Args:
+        image: (H, W, 3); scores: (n_H, n_W, C + 1) probabilities, class C = background;
+        window, stride: the window size and step in pixels.
+    """
+    n_classes = scores.shape[-1]
+    fig = Figure(figsize=(2.3 * (n_classes + 1), 2.6), layout="constrained")
+    axes = fig.subplots(1, n_classes + 1)
+    _show_image(axes[0], image, f"{window}x{window} windows, stride {stride}")
+    n_H, n_W = scores.shape[:2]
+    extent = (window / 2, window / 2 + stride * n_W, window / 2 + stride * n_H, window / 2)
+    for k in range(n_classes):
+        ax = axes[k + 1]
+        ax.imshow(scores[..., k], vmin=0, vmax=1, cmap="magma", extent=extent)
+        ax.set_xlim(0, image.shape[1])
+        ax.set_ylim(image.shape[0], 0)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(class_names[k] if k < len(class_names) else "background", fontsize=9)
+    return fig
+
+
+def plot_proposals(image, anchors, proposals, scores, ground_truth, top: int = 10) -> Figure:
+    """Region proposals: every anchor (left), the top proposals after NMS (right).
+
+    Args:
+        image: (H, W, 3); anchors: (A, 4) anchor boxes; proposals: (P, 4) boxes kept, best
+        first; scores: (P,) their objectness; ground_truth: (G, 4) true boxes.
+    """
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _show_image(left, image, f"{len(anchors)} anchors (every 7th drawn)")
+    draw_boxes(left, np.asarray(anchors)[::7], colour="yellow", linewidth=0.5)
+    _show_image(right, image, f"top {min(top, len(proposals))} proposals after NMS")
+    draw_boxes(right, ground_truth, colour="white", dashed=True, linewidth=1.0)
+    draw_boxes(
+        right, np.asarray(proposals)[:top], scores=np.asarray(scores)[:top], colour="#ff7f00"
+    )
+    return fig
+
+
+def _show(output: widgets.Output, fig, text: str) -> None:
+    """Replace what ``output`` shows by ``fig`` (PNG), with ``text`` as its plain-text form."""
+    data = {"text/plain": text}
+    if fig is not None:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+
+
+def kept_boxes(candidates, filter_boxes: Callable, non_max_suppression: Callable,
+               score_threshold: float, iou_threshold: float):  # fmt: skip
+    """The boxes a detector reports at two thresholds: filter by score, then NMS per class.
+
+    Args:
+        candidates: ``(boxes (N, 4), scores (N,), classes (N,))``, every slot decoded.
+        filter_boxes, non_max_suppression: the chapter's functions (the learner's own).
+        score_threshold, iou_threshold: the two thresholds.
+
+    Returns:
+        ``(boxes, scores, classes)`` kept, best first.
+    """
+    boxes, scores, classes = filter_boxes(*candidates, score_threshold)
+    keep = np.asarray(non_max_suppression(boxes, scores, classes, iou_threshold), dtype=np.int64)
+    return np.asarray(boxes)[keep], np.asarray(scores)[keep], np.asarray(classes)[keep]
+
+
+def plot_thresholds(image, candidates, ground_truth, filter_boxes, non_max_suppression,
+                    score_threshold: float, iou_threshold: float, class_names) -> Figure:  # fmt: skip
+    """One scene: candidates above the score threshold (left), boxes kept after NMS (right)."""
+    boxes, scores, classes = filter_boxes(*candidates, score_threshold)
+    kept = kept_boxes(candidates, filter_boxes, non_max_suppression, score_threshold, iou_threshold)  # fmt: skip
+    fig = Figure(figsize=(7, 3.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _show_image(left, image, f"{len(scores)} boxes with score >= {score_threshold:.2f}")
+    draw_boxes(left, boxes, classes, linewidth=0.8)
+    _show_image(right, image, f"{len(kept[1])} kept after NMS at IoU {iou_threshold:.2f}")
+    draw_boxes(right, ground_truth[0], colour="white", dashed=True, linewidth=1.0)
+    kept_boxes_, kept_scores, kept_classes = kept
+    draw_boxes(right, kept_boxes_, kept_classes, kept_scores, class_names)
+    return fig
+
+
+def threshold_playground(image, candidates, ground_truth, filter_boxes, non_max_suppression,
+                         class_names, score_threshold: float = 0.3,
+                         iou_threshold: float = 0.5) -> widgets.VBox:  # fmt: skip
+    """Drag the score and IoU thresholds and see which boxes a detector keeps on one scene.
+
+    Things to try:
+        - Score threshold near 0: every slot's box appears (left); NMS then has to do all
+          the work, and boxes of different classes on one object survive it.
+        - IoU threshold near 1: NMS removes almost nothing, so duplicates stay. Near 0: it
+          also removes a neighbour that is a different object of the same class.
+
+    Args:
+        image: (H, W, 3) the scene; candidates: ``(boxes, scores, classes)`` of every slot;
+        ground_truth: ``(boxes, classes)``; filter_boxes, non_max_suppression: the learner's
+        functions; class_names: names of the classes; score_threshold, iou_threshold: start
+        values.
+
+    Returns:
+        ipywidgets.VBox: two FloatSliders ("score threshold", "IoU threshold"), a Label with
+        the number of boxes kept, and an Output with the figure.
+    """
+    sliders = [
+        widgets.FloatSlider(value=score_threshold, min=0.0, max=0.95, step=0.05,
+                            description="score threshold", continuous_update=False,
+                            style={"description_width": "initial"}),
+        widgets.FloatSlider(value=iou_threshold, min=0.05, max=0.95, step=0.05,
+                            description="IoU threshold", continuous_update=False,
+                            style={"description_width": "initial"}),
+    ]  # fmt: skip
+    label = widgets.Label()
+    output = widgets.Output()
+
+    def update(_change=None) -> None:
+        s, t = (slider.value for slider in sliders)
+        kept = kept_boxes(candidates, filter_boxes, non_max_suppression, s, t)
+        label.value = f"score >= {s:.2f}, NMS at IoU {t:.2f}: {len(kept[1])} boxes kept"
+        fig = plot_thresholds(image, candidates, ground_truth, filter_boxes, non_max_suppression, s, t, class_names)  # fmt: skip
+        _show(output, fig, label.value)
+
+    for slider in sliders:
+        slider.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox(sliders), label, output])

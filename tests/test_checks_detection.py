@@ -1,0 +1,360 @@
+"""The chapter 05 checks: they accept the instructor's solutions, and for the usual bugs they
+fail with the message a learner needs. The references themselves (a pixel count,
+tf.image.non_max_suppression, pycocotools, slot-by-slot loops) are checked on cases worked by
+hand, and the figures and the playground build headless."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from helpers import references_detection as ref
+from helpers import viz_detection
+from helpers.checks import CheckFailed
+from helpers.checks import detection as checks
+from helpers.grading.solutions import load_solutions, solution_cells
+
+CHAPTER = "05_object_detection"
+GRADED = [
+    "localisation_target",
+    "localisation_loss",
+    "iou",
+    "encode_targets",
+    "decode_predictions",
+    "filter_boxes",
+    "non_max_suppression",
+    "yolo_loss",
+    "mean_average_precision",
+]
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return load_solutions(CHAPTER)
+
+
+def mutant(grade_id: str, *replacements: tuple[str, str]) -> dict:
+    """The solutions with one function changed by exact text replacements (each must apply)."""
+    source = solution_cells(CHAPTER)[grade_id]
+    for old, new in replacements:
+        assert old in source, f"{old!r} is not in the {grade_id} solution any more"
+        source = source.replace(old, new)
+    return load_solutions(CHAPTER, replace={grade_id: source})
+
+
+def test_the_chapter_grades_the_functions_the_issue_names():
+    assert list(solution_cells(CHAPTER)) == GRADED
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_visible_checks_accept_the_solutions(solved, name, capsys):
+    getattr(checks, f"check_{name}")(solved[name])
+    assert capsys.readouterr().out.startswith(f"\N{CHECK MARK} {name}")
+
+
+def test_hidden_cases_pass_with_the_solutions(solved):
+    for case in checks.random_localisation_cases(seed=1, count=12):
+        checks.compare_localisation_target(solved["localisation_target"], case)
+    for case in checks.random_localisation_loss_cases(seed=1, count=8):
+        checks.compare_localisation_loss(solved["localisation_loss"], case)
+    for box1, box2 in checks.random_iou_cases(seed=1, count=100):
+        checks.compare_iou(solved["iou"], box1, box2)
+    for case in checks.random_encode_cases(seed=1, count=20):
+        checks.compare_encode_targets(solved["encode_targets"], case)
+        truth = ref.yolo_slots(case.boxes, case.labels, case.grid_size, case.anchors,
+                               case.image_size, case.num_classes)  # fmt: skip
+        checks.compare_decode_predictions(solved["decode_predictions"], truth, case.image_size)
+    for predictions, image_size in checks.random_predictions(seed=1, count=8):
+        checks.compare_decode_predictions(solved["decode_predictions"], predictions, image_size)
+    for case in checks.random_detection_cases(seed=1, count=15):
+        checks.compare_filter_boxes(solved["filter_boxes"], case)
+        checks.compare_non_max_suppression(solved["non_max_suppression"], case)
+    for case in checks.random_yolo_loss_cases(seed=1, count=6):
+        checks.compare_yolo_loss(solved["yolo_loss"], case)
+        checks.compare_yolo_loss_behaviour(solved["yolo_loss"], case.y_true)
+    for case in checks.random_map_cases(seed=1, count=12):
+        checks.compare_mean_average_precision(solved["mean_average_precision"], case)
+
+
+def test_random_cases_cover_what_the_hidden_tests_promise():
+    pairs = list(checks.random_iou_cases(seed=503, count=200))
+    overlaps = [ref.iou_pixel_count(a, b) for a, b in pairs]
+    assert sum(o == 0 for o in overlaps) > 20 and sum(0 < o < 1 for o in overlaps) > 60
+
+    def inside(a, b):
+        return a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2] and a[3] <= b[3]
+
+    assert sum(inside(a, b) or inside(b, a) for a, b in pairs) > 20
+    assert any(a[3] == b[1] or b[3] == a[1] for a, b in pairs)  # shared edges
+
+    encodes = list(checks.random_encode_cases(seed=504, count=40))
+    assert {c.grid_size for c in encodes} >= {2, 4, 8} and {len(c.anchors) for c in encodes} == {1, 2, 3}  # fmt: skip
+    assert any(len(c.boxes) == 0 for c in encodes) and any(len(c.boxes) >= 4 for c in encodes)
+    nms = list(checks.random_detection_cases(seed=507, count=30))
+    assert {c.threshold for c in nms} == {0.3, 0.5, 0.7}
+    assert sum(len(np.unique(c.classes)) > 1 for c in nms) > 10
+    maps = list(checks.random_map_cases(seed=509, count=25))
+    assert any(len(g[1]) == 0 for case in maps for g in case.ground_truths)  # images with no object
+    assert any(case.num_classes > 1 for case in maps)
+    losses = list(checks.random_yolo_loss_cases(seed=508, count=12))
+    assert all(c.y_true[..., 0].any() and not c.y_true[..., 0].all() for c in losses)
+
+
+def test_cases_are_reproducible():
+    first, second = (list(checks.random_map_cases(seed=7, count=3)) for _ in range(2))
+    for a, b in zip(first, second, strict=True):
+        assert np.array_equal(a.detections[0][0], b.detections[0][0])
+
+
+def test_unwritten_function_says_to_write_it():
+    def iou(box1, box2):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed, match="iou is not written yet"):
+        checks.check_iou(iou)
+
+
+# ----------------------------------------------------------------------- planted bugs
+def test_swapped_centre_coordinates_are_named():
+    broken = mutant("localisation_target", ("[centre_x, centre_y,", "[centre_y, centre_x,"))
+    with pytest.raises(CheckFailed, match="b_x is horizontal"):
+        checks.check_localisation_target(broken["localisation_target"])
+
+
+def test_pixels_instead_of_fractions_are_named():
+    broken = mutant("localisation_target", ("x2 - x1]) / image_size", "x2 - x1])"))
+    with pytest.raises(CheckFailed, match="Divide by image_size"):
+        checks.check_localisation_target(broken["localisation_target"])
+
+
+def test_localisation_loss_without_the_p_c_mask_is_named():
+    broken = mutant("localisation_loss", ("(1.0 - p_c) * squared[:, 0]", "(1.0 - p_c) * tf.reduce_sum(squared, axis=1)"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="When p_c = 0 only p_c's error counts"):
+        checks.check_localisation_loss(broken["localisation_loss"])
+
+
+def test_localisation_loss_in_numpy_cannot_train():
+    broken = mutant("localisation_loss", ("loss = tf.reduce_mean(per_example)", "loss = np.mean(per_example.numpy())"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="not a TensorFlow tensor, so Keras cannot train"):
+        checks.check_localisation_loss(broken["localisation_loss"])
+
+
+def test_iou_without_clipping_is_named():
+    broken = mutant(
+        "iou",
+        ("max(0.0, inter_y2 - inter_y1) * max(0.0, inter_x2 - inter_x1)", "(inter_y2 - inter_y1) * (inter_x2 - inter_x1)"),
+    )  # fmt: skip
+    with pytest.raises(CheckFailed, match="do not overlap, so the IoU is 0. Clip"):
+        checks.check_iou(broken["iou"])
+
+
+def test_iou_with_the_plus_one_convention_is_named():
+    def iou(a, b):
+        ih = max(0.0, min(a[2], b[2]) - max(a[0], b[0]) + 1)
+        iw = max(0.0, min(a[3], b[3]) - max(a[1], b[1]) + 1)
+        area = lambda q: (q[2] - q[0] + 1) * (q[3] - q[1] + 1)  # noqa: E731
+        return ih * iw / (area(a) + area(b) - ih * iw)
+
+    with pytest.raises(CheckFailed, match=r"exclusive: height = y2 - y1, with no \+ 1"):
+        checks.check_iou(iou)
+
+
+def test_rows_from_x_are_named():
+    broken = mutant("encode_targets", ("row, col = int(centre_y // cell), int(centre_x // cell)",
+                                       "row, col = int(centre_x // cell), int(centre_y // cell)"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="Rows come from y"):
+        checks.check_encode_targets(broken["encode_targets"])
+
+
+def test_wrong_anchor_choice_is_named():
+    broken = mutant("encode_targets", ("a = int(np.argmax(shape_iou))", "a = int(np.argmin(shape_iou))"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="cells are right but not the anchors"):
+        checks.check_encode_targets(broken["encode_targets"])
+
+
+def test_offsets_relative_to_the_image_are_named():
+    broken = mutant("encode_targets", ("centre_x / cell - col, centre_y / cell - row", "centre_x / cell, centre_y / cell"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="offsets inside the cell"):
+        checks.check_encode_targets(broken["encode_targets"])
+
+
+def test_decoded_boxes_in_x_y_order_are_named():
+    broken = mutant("decode_predictions", (
+        "corners = [centre_y - h / 2, centre_x - w / 2, centre_y + h / 2, centre_x + w / 2]",
+        "corners = [centre_x - w / 2, centre_y - h / 2, centre_x + w / 2, centre_y + h / 2]"))  # fmt: skip
+    with pytest.raises(CheckFailed, match=r"Boxes are \(y1, x1, y2, x2\): y first"):
+        checks.check_decode_predictions(broken["decode_predictions"])
+
+
+def test_scores_without_class_probability_are_named():
+    broken = mutant("decode_predictions", ("scores = class_scores.max(axis=-1).reshape(-1)", "scores = predictions[..., 0].reshape(-1)"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="the scores are p_c alone"):
+        checks.check_decode_predictions(broken["decode_predictions"])
+
+
+def test_strict_score_threshold_is_named():
+    broken = mutant("filter_boxes", ("keep = scores >= score_threshold", "keep = scores > score_threshold"))  # fmt: skip
+    with pytest.raises(CheckFailed, match=r"Keep scores equal to the threshold too \(>=\)"):
+        checks.check_filter_boxes(broken["filter_boxes"])
+
+
+def test_class_agnostic_nms_is_named():
+    broken = mutant("non_max_suppression", ("for c in np.unique(classes):", "for c in [None]:"),
+                    ("remaining = np.flatnonzero(classes == c)", "remaining = np.arange(len(classes))"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="separately for each class"):
+        checks.check_non_max_suppression(broken["non_max_suppression"])
+
+
+def test_unsorted_nms_output_is_named():
+    broken = mutant("non_max_suppression", ("keep = keep[np.argsort(-scores[keep], kind=\"stable\")]", "keep = np.sort(keep)"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="in order of decreasing score"):
+        checks.check_non_max_suppression(broken["non_max_suppression"])
+
+
+def test_missing_no_object_term_is_named():
+    broken = mutant(
+        "yolo_loss", ("per_slot += (1.0 - obj) * lambda_noobj * no_object_term", "pass")
+    )
+    with pytest.raises(
+        CheckFailed, match=r"one error \(false object\) costs 0.*Is that term missing"
+    ):
+        checks.check_yolo_loss(broken["yolo_loss"])
+
+
+def test_yolo_loss_averaged_over_slots_is_named():
+    broken = mutant("yolo_loss", ("tf.reduce_sum(per_slot) / tf.cast(tf.shape(y_true)[0], tf.float32)", "tf.reduce_mean(per_slot)"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="Divide the sum over all slots by the batch size m"):
+        checks.check_yolo_loss(broken["yolo_loss"])
+
+
+def test_map_without_the_precision_envelope_differs_from_pycocotools():
+    broken = mutant("mean_average_precision", ("precision = np.maximum.accumulate(precision[::-1])[::-1]", "pass"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="pycocotools gives .* precision made non-increasing"):
+        for case in checks.random_map_cases(seed=509, count=25):
+            checks.compare_mean_average_precision(broken["mean_average_precision"], case)
+
+
+def test_map_with_eleven_recall_levels_differs_from_pycocotools():
+    broken = mutant("mean_average_precision", ("ranks = np.searchsorted(recall, recall_levels,", "ranks = np.searchsorted(recall, np.linspace(0, 1, 11),"))  # fmt: skip
+    with pytest.raises(CheckFailed, match="mean_average_precision: on .* pycocotools gives"):
+        for case in checks.random_map_cases(seed=509, count=25):
+            checks.compare_mean_average_precision(broken["mean_average_precision"], case)
+
+
+# --------------------------------------------------------- the references, worked by hand
+def test_pixel_count_iou_on_worked_cases():
+    assert ref.iou_pixel_count((2, 1, 4, 3), (1, 2, 3, 4)) == pytest.approx(1 / 7)
+    assert ref.iou_pixel_count((0, 0, 4, 2), (0, 2, 4, 5)) == 0.0  # shared edge x = 2
+    assert ref.iou_pixel_count((0, 0, 10, 10), (2, 3, 6, 8)) == pytest.approx(20 / 100)
+    with pytest.raises(ValueError, match="integer corners"):
+        ref.iou_pixel_count((0, 0, 1.5, 2), (0, 0, 1, 1))
+
+
+def test_tensorflow_nms_on_the_worked_example():
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 10, 10], [20, 20, 30, 30]], float)
+    scores, classes = np.array([0.9, 0.8, 0.7, 0.6]), np.array([0, 0, 1, 0])
+    assert ref.nms_per_class(boxes, scores, classes, 0.5).tolist() == [0, 2, 3]
+    # IoU(0, 1) = 81 / 119 = 0.68: kept above that threshold.
+    assert ref.nms_per_class(boxes, scores, classes, 0.7).tolist() == [0, 1, 2, 3]
+    # TensorFlow drops a box only when the IoU is strictly greater: IoU exactly 0.5 stays.
+    half = np.array([[0, 0, 10, 10], [0, 0, 10, 5]], float)
+    assert ref.nms_per_class(half, np.array([0.9, 0.8]), np.array([0, 0]), 0.5).tolist() == [0, 1]
+
+
+def test_pycocotools_map_on_worked_cases():
+    truth = [(np.array([[0.0, 0.0, 10.0, 10.0]]), np.array([0]))]
+    fp_then_tp = [(np.array([[20, 20, 30, 30], [1, 1, 10, 10]], float), np.array([0.9, 0.8]), np.array([0, 0]))]  # fmt: skip
+    assert ref.coco_map(fp_then_tp, truth, 1) == pytest.approx(0.5)
+    tp_then_fp = [(fp_then_tp[0][0], np.array([0.7, 0.8]), np.array([0, 0]))]
+    assert ref.coco_map(tp_then_fp, truth, 1) == pytest.approx(1.0)
+    # A class with no true box does not count, even if it has detections.
+    extra = [(np.array([[1, 1, 10, 10], [40, 40, 50, 50]], float), np.array([0.8, 0.9]), np.array([0, 1]))]  # fmt: skip
+    assert ref.coco_map(extra, truth, 2) == pytest.approx(1.0)
+    # IoU exactly 0.5 matches (>=): (0, 0, 10, 5) against (0, 0, 10, 10).
+    half = [(np.array([[0.0, 0.0, 10.0, 5.0]]), np.array([0.9]), np.array([0]))]
+    assert ref.coco_map(half, truth, 1) == pytest.approx(1.0)
+    assert ref.coco_map([(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))], truth, 1) == 0.0
+
+
+def test_coco_dicts_use_x_y_width_height():
+    dataset, results = ref.coco_dicts([(np.array([[1.0, 2.0, 5.0, 9.0]]), np.array([0.5]), np.array([2]))],
+                                      [(np.array([[1.0, 2.0, 5.0, 9.0]]), np.array([2]))], 3)  # fmt: skip
+    assert dataset["annotations"][0]["bbox"] == [2.0, 1.0, 7.0, 4.0]
+    assert (
+        dataset["annotations"][0]["area"] == 28.0 and dataset["annotations"][0]["category_id"] == 3
+    )
+    assert results[0]["bbox"] == [2.0, 1.0, 7.0, 4.0] and len(dataset["categories"]) == 3
+
+
+def test_yolo_slots_on_the_worked_example():
+    target = ref.yolo_slots([[10.0, 38.0, 30.0, 60.0]], [1], 4, [[0.5, 0.25], [0.25, 0.5]], 64, 3)
+    assert target.shape == (4, 4, 2, 8) and target[..., 0].sum() == 1
+    assert target[1, 3, 1].tolist() == pytest.approx([1, 0.0625, 0.25, 0.3125, 0.34375, 0, 1, 0])
+    boxes, labels, slots = ref.slot_boxes(target, 64)
+    assert boxes.tolist() == [[10.0, 38.0, 30.0, 60.0]] and labels.tolist() == [1]
+    assert slots.tolist() == [[1, 3, 1]]
+    decoded, scores, classes = ref.decode_slots(target, 64)
+    assert decoded[np.argmax(scores)].tolist() == [10.0, 38.0, 30.0, 60.0] and scores.max() == 1
+
+
+def test_reference_losses_on_worked_cases():
+    y_true = np.array([[1, 0.5, 0.5, 0.2, 0.4, 0, 1], [0, 0, 0, 0, 0, 0, 0]])
+    y_pred = np.array([[0.9, 0.5, 0.7, 0.2, 0.4, 0.1, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5]])
+    assert ref.localisation_loss(y_true, y_pred) == pytest.approx(0.08)
+    # One slot with an object, predicted with p_c = 0.5 and class probability 0.5, box exact;
+    # one empty slot with p_c = 0.5: -log 0.5 * (1 + 3 + 0.5 * 1), batch of 1.
+    truth = np.zeros((1, 2, 1, 1, 7))
+    truth[0, 0, 0, 0] = [1, 0.5, 0.5, 0.25, 0.25, 1, 0]
+    guess = truth.copy()
+    guess[0, 0, 0, 0, [0, 5, 6]] = 0.5
+    guess[0, 1, 0, 0, [0, 3, 4]] = [0.5, 0.3, 0.3]
+    expected = -np.log(0.5) * (1 + 3 + 0.5)
+    assert ref.yolo_loss(truth, guess, lambda_class=3.0) == pytest.approx(expected)
+
+
+# ------------------------------------------------------------------ figures and playground
+def test_figures_build(solved):
+    image = np.zeros((64, 64, 3))
+    boxes, classes = np.array([[10.0, 38.0, 30.0, 60.0]]), np.array([1])
+    target = solved["encode_targets"](boxes, classes, 8, np.array([[0.2, 0.2], [0.4, 0.4]]), 64, 5)
+    figures = [
+        viz_detection.plot_scenes(image[None], [boxes], [classes], ("a", "b")),
+        viz_detection.plot_grid_targets(image, boxes, classes, 8, target, [[0.2, 0.2], [0.4, 0.4]]),
+        viz_detection.plot_detections(
+            image[None], [(boxes, np.array([0.9]), classes)], [(boxes, classes)], ("a", "b")
+        ),  # fmt: skip
+        viz_detection.plot_proposals(image, np.tile(boxes, (20, 1)), boxes, np.array([0.9]), boxes),
+        viz_detection.plot_landmarks(image[None], np.array([[[1.0, 2.0], [3.0, 4.0]]]), ["1", "2"]),
+        viz_detection.plot_window_scores(image, np.full((25, 25, 3), 0.5), 16, 2, ("a", "b")),
+    ]
+    assert all(isinstance(f, Figure) for f in figures)
+
+
+def test_threshold_playground_follows_its_sliders(solved):
+    import ipywidgets as widgets
+
+    rng = np.random.default_rng(0)
+    centre = rng.uniform(20, 40, (30, 2))
+    candidates = (np.concatenate([centre - 8, centre + 8], 1), rng.uniform(0, 1, 30), rng.integers(0, 2, 30))  # fmt: skip
+    box = viz_detection.threshold_playground(
+        np.zeros((64, 64, 3)), candidates, (np.zeros((0, 4)), np.zeros(0)), solved["filter_boxes"],
+        solved["non_max_suppression"], ("a", "b"))  # fmt: skip
+    sliders = {c.description: c for c in box.children[0].children}
+    label = next(c for c in box.children if isinstance(c, widgets.Label))
+    output = next(c for c in box.children if isinstance(c, widgets.Output))
+    assert output.outputs[0]["data"]["image/png"]
+
+    def kept() -> int:
+        return int(label.value.split(": ")[1].split()[0])
+
+    start = kept()
+    sliders["score threshold"].value = 0.9
+    assert kept() < start
+    sliders["score threshold"].value = 0.0
+    sliders["IoU threshold"].value = 0.95
+    many = kept()
+    sliders["IoU threshold"].value = 0.05
+    assert kept() < many
+    expected = viz_detection.kept_boxes(candidates, solved["filter_boxes"], solved["non_max_suppression"], 0.0, 0.05)  # fmt: skip
+    assert kept() == len(expected[1])
