@@ -60,14 +60,21 @@ def main() -> None:
         scenes, course, coco = int(found[1]), float(found[2]), float(found[3])
         times.append(seconds)
         maps.append((course, coco))
-        print(f"run {run + 1}: {seconds:.1f} s, mAP@0.5 {course:.3f} (course) "
-              f"{coco:.3f} (pycocotools) on {scenes} scenes", flush=True)  # fmt: skip
-    print(f"chapter 05 executed top to bottom: median {statistics.median(times):.1f} s over "
-          f"{args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)})")  # fmt: skip
+        print(
+            f"run {run + 1}: {seconds:.1f} s, mAP@0.5 {course:.3f} (course) "
+            f"{coco:.3f} (pycocotools) on {scenes} scenes",
+            flush=True,
+        )
+    print(
+        f"chapter 05 executed top to bottom: median {statistics.median(times):.1f} s over "
+        f"{args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)})"
+    )
     course = statistics.median(m[0] for m in maps)
     coco = statistics.median(m[1] for m in maps)
-    print(f"mAP@0.5 (median): {course:.3f} course, {coco:.3f} pycocotools, "
-          f"largest difference in a run {max(abs(a - b) for a, b in maps):.1e}")  # fmt: skip
+    print(
+        f"mAP@0.5 (median): {course:.3f} course, {coco:.3f} pycocotools, "
+        f"largest difference in a run {max(abs(a - b) for a, b in maps):.1e}"
+    )
 
 
 if __name__ == "__main__":

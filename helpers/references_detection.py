@@ -89,14 +89,26 @@ def coco_dicts(detections, ground_truths, num_classes: int):
         for (y1, x1, y2, x2), c in zip(
             np.asarray(g_boxes, float).reshape(-1, 4), g_classes, strict=True
         ):
-            annotations.append({
-                "id": len(annotations) + 1, "image_id": i + 1, "category_id": int(c) + 1,
-                "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1), "iscrowd": 0,
-            })  # fmt: skip
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": i + 1,
+                    "category_id": int(c) + 1,
+                    "bbox": [x1, y1, x2 - x1, y2 - y1],
+                    "area": (x2 - x1) * (y2 - y1),
+                    "iscrowd": 0,
+                }
+            )
         boxes = np.asarray(d_boxes, float).reshape(-1, 4)
         for (y1, x1, y2, x2), s, c in zip(boxes, d_scores, d_classes, strict=True):
-            results.append({"image_id": i + 1, "category_id": int(c) + 1,
-                            "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(s)})  # fmt: skip
+            results.append(
+                {
+                    "image_id": i + 1,
+                    "category_id": int(c) + 1,
+                    "bbox": [x1, y1, x2 - x1, y2 - y1],
+                    "score": float(s),
+                }
+            )
     categories = [{"id": c + 1, "name": str(c)} for c in range(num_classes)]
     dataset = {"images": images, "annotations": annotations, "categories": categories}
     return dataset, results
@@ -169,7 +181,9 @@ def yolo_loss(y_true, y_pred, lambda_coord=5.0, lambda_noobj=0.5, lambda_class=1
     eps = 1e-7
     total = 0.0
     m = y_true.shape[0]
-    for truth, guess in zip(y_true.reshape(-1, y_true.shape[-1]), y_pred.reshape(-1, y_true.shape[-1]), strict=True):  # fmt: skip
+    for truth, guess in zip(
+        y_true.reshape(-1, y_true.shape[-1]), y_pred.reshape(-1, y_true.shape[-1]), strict=True
+    ):
         p = guess[0]
         if truth[0] == 1:
             coord = (truth[1] - guess[1]) ** 2 + (truth[2] - guess[2]) ** 2
@@ -244,8 +258,11 @@ def slot_boxes(target, image_size: float):
                 boxes.append([y_c - h / 2, x_c - w / 2, y_c + h / 2, x_c + w / 2])
                 labels.append(int(np.argmax(target[r, c, a, 5:])))
                 slots.append((r, c, a))
-    return (np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(labels, np.int64),
-            np.asarray(slots, np.int64).reshape(-1, 3))  # fmt: skip
+    return (
+        np.asarray(boxes, np.float64).reshape(-1, 4),
+        np.asarray(labels, np.int64),
+        np.asarray(slots, np.int64).reshape(-1, 3),
+    )
 
 
 def decode_slots(predictions, image_size: float):

@@ -43,8 +43,9 @@ def _show_image(ax, image, title: str | None = None) -> None:
         ax.set_title(title, fontsize=9)
 
 
-def draw_boxes(ax, boxes, classes=None, scores=None, class_names=None, dashed=False,
-               colour=None, linewidth=1.6) -> None:  # fmt: skip
+def draw_boxes(
+    ax, boxes, classes=None, scores=None, class_names=None, dashed=False, colour=None, linewidth=1.6
+) -> None:
     """Draw boxes ``(y1, x1, y2, x2)`` on an axes, coloured by class, with an optional label.
 
     Args:
@@ -60,16 +61,32 @@ def draw_boxes(ax, boxes, classes=None, scores=None, class_names=None, dashed=Fa
     for k, (y1, x1, y2, x2) in enumerate(boxes):
         c = None if classes is None else int(classes[k])
         edge = colour or (CLASS_COLOURS[c % len(CLASS_COLOURS)] if c is not None else "yellow")
-        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=edge,
-                               linewidth=linewidth, linestyle="--" if dashed else "-"))  # fmt: skip
+        ax.add_patch(
+            Rectangle(
+                (x1, y1),
+                x2 - x1,
+                y2 - y1,
+                fill=False,
+                edgecolor=edge,
+                linewidth=linewidth,
+                linestyle="--" if dashed else "-",
+            )
+        )
         text = []
         if c is not None and class_names is not None:
             text.append(class_names[c])
         if scores is not None:
             text.append(f"{float(scores[k]):.2f}")
         if text:
-            ax.text(x1, y1, " ".join(text), fontsize=6, color="white", va="bottom",
-                    bbox=dict(facecolor=edge, edgecolor="none", pad=0.5, alpha=0.8))  # fmt: skip
+            ax.text(
+                x1,
+                y1,
+                " ".join(text),
+                fontsize=6,
+                color="white",
+                va="bottom",
+                bbox=dict(facecolor=edge, edgecolor="none", pad=0.5, alpha=0.8),
+            )
 
 
 def plot_scenes(images, boxes, classes, class_names=None, ncols: int = 4, titles=None) -> Figure:
@@ -123,8 +140,9 @@ def plot_landmarks(images, points, names: Sequence[str], ncols: int = 4) -> Figu
     return fig
 
 
-def plot_grid_targets(image, boxes, classes, grid_size: int, target, anchors,
-                      class_names=None) -> Figure:  # fmt: skip
+def plot_grid_targets(
+    image, boxes, classes, grid_size: int, target, anchors, class_names=None
+) -> Figure:
     """A scene with the YOLO grid, each box's centre, the cell responsible for it, and the anchor
     chosen for it (drawn, centred on the box); beside it, the p_c of every slot.
 
@@ -149,11 +167,22 @@ def plot_grid_targets(image, boxes, classes, grid_size: int, target, anchors,
         xc, yc = (c + target[r, c, a, 1]) * cell, (r + target[r, c, a, 2]) * cell
         ah, aw = np.asarray(anchors[a]) * n
         axes[0].plot(xc, yc, "w+", markersize=8)
-        axes[0].add_patch(Rectangle((xc - aw / 2, yc - ah / 2), aw, ah, fill=False,
-                                    edgecolor="white", linestyle=":", linewidth=1.2))  # fmt: skip
+        axes[0].add_patch(
+            Rectangle(
+                (xc - aw / 2, yc - ah / 2),
+                aw,
+                ah,
+                fill=False,
+                edgecolor="white",
+                linestyle=":",
+                linewidth=1.2,
+            )
+        )
     for a in range(B):
         ax = axes[a + 1]
-        ax.imshow(target[..., a, 0], cmap="gray_r", vmin=0, vmax=1, extent=(0, grid_size, grid_size, 0))  # fmt: skip
+        ax.imshow(
+            target[..., a, 0], cmap="gray_r", vmin=0, vmax=1, extent=(0, grid_size, grid_size, 0)
+        )
         ax.set_xticks(range(grid_size + 1))
         ax.set_yticks(range(grid_size + 1))
         ax.grid(True, color="grey", linewidth=0.5)
@@ -163,8 +192,9 @@ def plot_grid_targets(image, boxes, classes, grid_size: int, target, anchors,
     return fig
 
 
-def plot_detections(images, detections, ground_truths, class_names, ncols: int = 4,
-                    title: str | None = None) -> Figure:  # fmt: skip
+def plot_detections(
+    images, detections, ground_truths, class_names, ncols: int = 4, title: str | None = None
+) -> Figure:
     """Detections (solid, class and score) over the ground truth (dashed white).
 
     Args:
@@ -236,8 +266,13 @@ def _show(output: widgets.Output, fig, text: str) -> None:
     output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
 
 
-def kept_boxes(candidates, filter_boxes: Callable, non_max_suppression: Callable,
-               score_threshold: float, iou_threshold: float):  # fmt: skip
+def kept_boxes(
+    candidates,
+    filter_boxes: Callable,
+    non_max_suppression: Callable,
+    score_threshold: float,
+    iou_threshold: float,
+):
     """The boxes a detector reports at two thresholds: filter by score, then NMS per class.
 
     Args:
@@ -253,11 +288,19 @@ def kept_boxes(candidates, filter_boxes: Callable, non_max_suppression: Callable
     return np.asarray(boxes)[keep], np.asarray(scores)[keep], np.asarray(classes)[keep]
 
 
-def plot_thresholds(image, candidates, ground_truth, filter_boxes, non_max_suppression,
-                    score_threshold: float, iou_threshold: float, class_names) -> Figure:  # fmt: skip
+def plot_thresholds(
+    image,
+    candidates,
+    ground_truth,
+    filter_boxes,
+    non_max_suppression,
+    score_threshold: float,
+    iou_threshold: float,
+    class_names,
+) -> Figure:
     """One scene: candidates above the score threshold (left), boxes kept after NMS (right)."""
     boxes, scores, classes = filter_boxes(*candidates, score_threshold)
-    kept = kept_boxes(candidates, filter_boxes, non_max_suppression, score_threshold, iou_threshold)  # fmt: skip
+    kept = kept_boxes(candidates, filter_boxes, non_max_suppression, score_threshold, iou_threshold)
     fig = Figure(figsize=(7, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
     _show_image(left, image, f"{len(scores)} boxes with score >= {score_threshold:.2f}")
@@ -269,9 +312,16 @@ def plot_thresholds(image, candidates, ground_truth, filter_boxes, non_max_suppr
     return fig
 
 
-def threshold_playground(image, candidates, ground_truth, filter_boxes, non_max_suppression,
-                         class_names, score_threshold: float = 0.3,
-                         iou_threshold: float = 0.5) -> widgets.VBox:  # fmt: skip
+def threshold_playground(
+    image,
+    candidates,
+    ground_truth,
+    filter_boxes,
+    non_max_suppression,
+    class_names,
+    score_threshold: float = 0.3,
+    iou_threshold: float = 0.5,
+) -> widgets.VBox:
     """Drag the score and IoU thresholds and see which boxes a detector keeps on one scene.
 
     Things to try:
@@ -291,13 +341,25 @@ def threshold_playground(image, candidates, ground_truth, filter_boxes, non_max_
         the number of boxes kept, and an Output with the figure.
     """
     sliders = [
-        widgets.FloatSlider(value=score_threshold, min=0.0, max=0.95, step=0.05,
-                            description="score threshold", continuous_update=False,
-                            style={"description_width": "initial"}),
-        widgets.FloatSlider(value=iou_threshold, min=0.05, max=0.95, step=0.05,
-                            description="IoU threshold", continuous_update=False,
-                            style={"description_width": "initial"}),
-    ]  # fmt: skip
+        widgets.FloatSlider(
+            value=score_threshold,
+            min=0.0,
+            max=0.95,
+            step=0.05,
+            description="score threshold",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        ),
+        widgets.FloatSlider(
+            value=iou_threshold,
+            min=0.05,
+            max=0.95,
+            step=0.05,
+            description="IoU threshold",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        ),
+    ]
     label = widgets.Label()
     output = widgets.Output()
 
@@ -305,7 +367,9 @@ def threshold_playground(image, candidates, ground_truth, filter_boxes, non_max_
         s, t = (slider.value for slider in sliders)
         kept = kept_boxes(candidates, filter_boxes, non_max_suppression, s, t)
         label.value = f"score >= {s:.2f}, NMS at IoU {t:.2f}: {len(kept[1])} boxes kept"
-        fig = plot_thresholds(image, candidates, ground_truth, filter_boxes, non_max_suppression, s, t, class_names)  # fmt: skip
+        fig = plot_thresholds(
+            image, candidates, ground_truth, filter_boxes, non_max_suppression, s, t, class_names
+        )
         _show(output, fig, label.value)
 
     for slider in sliders:

@@ -62,8 +62,9 @@ def test_hidden_cases_pass_with_the_solutions(solved):
         checks.compare_iou(solved["iou"], box1, box2)
     for case in checks.random_encode_cases(seed=1, count=20):
         checks.compare_encode_targets(solved["encode_targets"], case)
-        truth = ref.yolo_slots(case.boxes, case.labels, case.grid_size, case.anchors,
-                               case.image_size, case.num_classes)  # fmt: skip
+        truth = ref.yolo_slots(
+            case.boxes, case.labels, case.grid_size, case.anchors, case.image_size, case.num_classes
+        )
         checks.compare_decode_predictions(solved["decode_predictions"], truth, case.image_size)
     for predictions, image_size in checks.random_predictions(seed=1, count=8):
         checks.compare_decode_predictions(solved["decode_predictions"], predictions, image_size)
@@ -89,7 +90,11 @@ def test_random_cases_cover_what_the_hidden_tests_promise():
     assert any(a[3] == b[1] or b[3] == a[1] for a, b in pairs)  # shared edges
 
     encodes = list(checks.random_encode_cases(seed=504, count=40))
-    assert {c.grid_size for c in encodes} >= {2, 4, 8} and {len(c.anchors) for c in encodes} == {1, 2, 3}  # fmt: skip
+    assert {c.grid_size for c in encodes} >= {2, 4, 8} and {len(c.anchors) for c in encodes} == {
+        1,
+        2,
+        3,
+    }
     assert any(len(c.boxes) == 0 for c in encodes) and any(len(c.boxes) >= 4 for c in encodes)
     nms = list(checks.random_detection_cases(seed=507, count=30))
     assert {c.threshold for c in nms} == {0.3, 0.5, 0.7}
@@ -129,13 +134,19 @@ def test_pixels_instead_of_fractions_are_named():
 
 
 def test_localisation_loss_without_the_p_c_mask_is_named():
-    broken = mutant("localisation_loss", ("(1.0 - p_c) * squared[:, 0]", "(1.0 - p_c) * tf.reduce_sum(squared, axis=1)"))  # fmt: skip
+    broken = mutant(
+        "localisation_loss",
+        ("(1.0 - p_c) * squared[:, 0]", "(1.0 - p_c) * tf.reduce_sum(squared, axis=1)"),
+    )
     with pytest.raises(CheckFailed, match="When p_c = 0 only p_c's error counts"):
         checks.check_localisation_loss(broken["localisation_loss"])
 
 
 def test_localisation_loss_in_numpy_cannot_train():
-    broken = mutant("localisation_loss", ("loss = tf.reduce_mean(per_example)", "loss = np.mean(per_example.numpy())"))  # fmt: skip
+    broken = mutant(
+        "localisation_loss",
+        ("loss = tf.reduce_mean(per_example)", "loss = np.mean(per_example.numpy())"),
+    )
     with pytest.raises(CheckFailed, match="not a TensorFlow tensor, so Keras cannot train"):
         checks.check_localisation_loss(broken["localisation_loss"])
 
@@ -143,8 +154,11 @@ def test_localisation_loss_in_numpy_cannot_train():
 def test_iou_without_clipping_is_named():
     broken = mutant(
         "iou",
-        ("max(0.0, inter_y2 - inter_y1) * max(0.0, inter_x2 - inter_x1)", "(inter_y2 - inter_y1) * (inter_x2 - inter_x1)"),
-    )  # fmt: skip
+        (
+            "max(0.0, inter_y2 - inter_y1) * max(0.0, inter_x2 - inter_x1)",
+            "(inter_y2 - inter_y1) * (inter_x2 - inter_x1)",
+        ),
+    )
     with pytest.raises(CheckFailed, match="do not overlap, so the IoU is 0. Clip"):
         checks.check_iou(broken["iou"])
 
@@ -161,53 +175,81 @@ def test_iou_with_the_plus_one_convention_is_named():
 
 
 def test_rows_from_x_are_named():
-    broken = mutant("encode_targets", ("row, col = int(centre_y // cell), int(centre_x // cell)",
-                                       "row, col = int(centre_x // cell), int(centre_y // cell)"))  # fmt: skip
+    broken = mutant(
+        "encode_targets",
+        (
+            "row, col = int(centre_y // cell), int(centre_x // cell)",
+            "row, col = int(centre_x // cell), int(centre_y // cell)",
+        ),
+    )
     with pytest.raises(CheckFailed, match="Rows come from y"):
         checks.check_encode_targets(broken["encode_targets"])
 
 
 def test_wrong_anchor_choice_is_named():
-    broken = mutant("encode_targets", ("a = int(np.argmax(shape_iou))", "a = int(np.argmin(shape_iou))"))  # fmt: skip
+    broken = mutant(
+        "encode_targets", ("a = int(np.argmax(shape_iou))", "a = int(np.argmin(shape_iou))")
+    )
     with pytest.raises(CheckFailed, match="cells are right but not the anchors"):
         checks.check_encode_targets(broken["encode_targets"])
 
 
 def test_offsets_relative_to_the_image_are_named():
-    broken = mutant("encode_targets", ("centre_x / cell - col, centre_y / cell - row", "centre_x / cell, centre_y / cell"))  # fmt: skip
+    broken = mutant(
+        "encode_targets",
+        ("centre_x / cell - col, centre_y / cell - row", "centre_x / cell, centre_y / cell"),
+    )
     with pytest.raises(CheckFailed, match="offsets inside the cell"):
         checks.check_encode_targets(broken["encode_targets"])
 
 
 def test_decoded_boxes_in_x_y_order_are_named():
-    broken = mutant("decode_predictions", (
-        "corners = [centre_y - h / 2, centre_x - w / 2, centre_y + h / 2, centre_x + w / 2]",
-        "corners = [centre_x - w / 2, centre_y - h / 2, centre_x + w / 2, centre_y + h / 2]"))  # fmt: skip
+    broken = mutant(
+        "decode_predictions",
+        (
+            "corners = [centre_y - h / 2, centre_x - w / 2, centre_y + h / 2, centre_x + w / 2]",
+            "corners = [centre_x - w / 2, centre_y - h / 2, centre_x + w / 2, centre_y + h / 2]",
+        ),
+    )
     with pytest.raises(CheckFailed, match=r"Boxes are \(y1, x1, y2, x2\): y first"):
         checks.check_decode_predictions(broken["decode_predictions"])
 
 
 def test_scores_without_class_probability_are_named():
-    broken = mutant("decode_predictions", ("scores = class_scores.max(axis=-1).reshape(-1)", "scores = predictions[..., 0].reshape(-1)"))  # fmt: skip
+    broken = mutant(
+        "decode_predictions",
+        (
+            "scores = class_scores.max(axis=-1).reshape(-1)",
+            "scores = predictions[..., 0].reshape(-1)",
+        ),
+    )
     with pytest.raises(CheckFailed, match="the scores are p_c alone"):
         checks.check_decode_predictions(broken["decode_predictions"])
 
 
 def test_strict_score_threshold_is_named():
-    broken = mutant("filter_boxes", ("keep = scores >= score_threshold", "keep = scores > score_threshold"))  # fmt: skip
+    broken = mutant(
+        "filter_boxes", ("keep = scores >= score_threshold", "keep = scores > score_threshold")
+    )
     with pytest.raises(CheckFailed, match=r"Keep scores equal to the threshold too \(>=\)"):
         checks.check_filter_boxes(broken["filter_boxes"])
 
 
 def test_class_agnostic_nms_is_named():
-    broken = mutant("non_max_suppression", ("for c in np.unique(classes):", "for c in [None]:"),
-                    ("remaining = np.flatnonzero(classes == c)", "remaining = np.arange(len(classes))"))  # fmt: skip
+    broken = mutant(
+        "non_max_suppression",
+        ("for c in np.unique(classes):", "for c in [None]:"),
+        ("remaining = np.flatnonzero(classes == c)", "remaining = np.arange(len(classes))"),
+    )
     with pytest.raises(CheckFailed, match="separately for each class"):
         checks.check_non_max_suppression(broken["non_max_suppression"])
 
 
 def test_unsorted_nms_output_is_named():
-    broken = mutant("non_max_suppression", ("keep = keep[np.argsort(-scores[keep], kind=\"stable\")]", "keep = np.sort(keep)"))  # fmt: skip
+    broken = mutant(
+        "non_max_suppression",
+        ('keep = keep[np.argsort(-scores[keep], kind="stable")]', "keep = np.sort(keep)"),
+    )
     with pytest.raises(CheckFailed, match="in order of decreasing score"):
         checks.check_non_max_suppression(broken["non_max_suppression"])
 
@@ -223,20 +265,35 @@ def test_missing_no_object_term_is_named():
 
 
 def test_yolo_loss_averaged_over_slots_is_named():
-    broken = mutant("yolo_loss", ("tf.reduce_sum(per_slot) / tf.cast(tf.shape(y_true)[0], tf.float32)", "tf.reduce_mean(per_slot)"))  # fmt: skip
+    broken = mutant(
+        "yolo_loss",
+        (
+            "tf.reduce_sum(per_slot) / tf.cast(tf.shape(y_true)[0], tf.float32)",
+            "tf.reduce_mean(per_slot)",
+        ),
+    )
     with pytest.raises(CheckFailed, match="Divide the sum over all slots by the batch size m"):
         checks.check_yolo_loss(broken["yolo_loss"])
 
 
 def test_map_without_the_precision_envelope_differs_from_pycocotools():
-    broken = mutant("mean_average_precision", ("precision = np.maximum.accumulate(precision[::-1])[::-1]", "pass"))  # fmt: skip
+    broken = mutant(
+        "mean_average_precision",
+        ("precision = np.maximum.accumulate(precision[::-1])[::-1]", "pass"),
+    )
     with pytest.raises(CheckFailed, match="pycocotools gives .* precision made non-increasing"):
         for case in checks.random_map_cases(seed=509, count=25):
             checks.compare_mean_average_precision(broken["mean_average_precision"], case)
 
 
 def test_map_with_eleven_recall_levels_differs_from_pycocotools():
-    broken = mutant("mean_average_precision", ("ranks = np.searchsorted(recall, recall_levels,", "ranks = np.searchsorted(recall, np.linspace(0, 1, 11),"))  # fmt: skip
+    broken = mutant(
+        "mean_average_precision",
+        (
+            "ranks = np.searchsorted(recall, recall_levels,",
+            "ranks = np.searchsorted(recall, np.linspace(0, 1, 11),",
+        ),
+    )
     with pytest.raises(CheckFailed, match="mean_average_precision: on .* pycocotools gives"):
         for case in checks.random_map_cases(seed=509, count=25):
             checks.compare_mean_average_precision(broken["mean_average_precision"], case)
@@ -264,12 +321,24 @@ def test_tensorflow_nms_on_the_worked_example():
 
 def test_pycocotools_map_on_worked_cases():
     truth = [(np.array([[0.0, 0.0, 10.0, 10.0]]), np.array([0]))]
-    fp_then_tp = [(np.array([[20, 20, 30, 30], [1, 1, 10, 10]], float), np.array([0.9, 0.8]), np.array([0, 0]))]  # fmt: skip
+    fp_then_tp = [
+        (
+            np.array([[20, 20, 30, 30], [1, 1, 10, 10]], float),
+            np.array([0.9, 0.8]),
+            np.array([0, 0]),
+        )
+    ]
     assert ref.coco_map(fp_then_tp, truth, 1) == pytest.approx(0.5)
     tp_then_fp = [(fp_then_tp[0][0], np.array([0.7, 0.8]), np.array([0, 0]))]
     assert ref.coco_map(tp_then_fp, truth, 1) == pytest.approx(1.0)
     # A class with no true box does not count, even if it has detections.
-    extra = [(np.array([[1, 1, 10, 10], [40, 40, 50, 50]], float), np.array([0.8, 0.9]), np.array([0, 1]))]  # fmt: skip
+    extra = [
+        (
+            np.array([[1, 1, 10, 10], [40, 40, 50, 50]], float),
+            np.array([0.8, 0.9]),
+            np.array([0, 1]),
+        )
+    ]
     assert ref.coco_map(extra, truth, 2) == pytest.approx(1.0)
     # IoU exactly 0.5 matches (>=): (0, 0, 10, 5) against (0, 0, 10, 10).
     half = [(np.array([[0.0, 0.0, 10.0, 5.0]]), np.array([0.9]), np.array([0]))]
@@ -278,8 +347,11 @@ def test_pycocotools_map_on_worked_cases():
 
 
 def test_coco_dicts_use_x_y_width_height():
-    dataset, results = ref.coco_dicts([(np.array([[1.0, 2.0, 5.0, 9.0]]), np.array([0.5]), np.array([2]))],
-                                      [(np.array([[1.0, 2.0, 5.0, 9.0]]), np.array([2]))], 3)  # fmt: skip
+    dataset, results = ref.coco_dicts(
+        [(np.array([[1.0, 2.0, 5.0, 9.0]]), np.array([0.5]), np.array([2]))],
+        [(np.array([[1.0, 2.0, 5.0, 9.0]]), np.array([2]))],
+        3,
+    )
     assert dataset["annotations"][0]["bbox"] == [2.0, 1.0, 7.0, 4.0]
     assert (
         dataset["annotations"][0]["area"] == 28.0 and dataset["annotations"][0]["category_id"] == 3
@@ -323,7 +395,7 @@ def test_figures_build(solved):
         viz_detection.plot_grid_targets(image, boxes, classes, 8, target, [[0.2, 0.2], [0.4, 0.4]]),
         viz_detection.plot_detections(
             image[None], [(boxes, np.array([0.9]), classes)], [(boxes, classes)], ("a", "b")
-        ),  # fmt: skip
+        ),
         viz_detection.plot_proposals(image, np.tile(boxes, (20, 1)), boxes, np.array([0.9]), boxes),
         viz_detection.plot_landmarks(image[None], np.array([[[1.0, 2.0], [3.0, 4.0]]]), ["1", "2"]),
         viz_detection.plot_window_scores(image, np.full((25, 25, 3), 0.5), 16, 2, ("a", "b")),
@@ -336,10 +408,19 @@ def test_threshold_playground_follows_its_sliders(solved):
 
     rng = np.random.default_rng(0)
     centre = rng.uniform(20, 40, (30, 2))
-    candidates = (np.concatenate([centre - 8, centre + 8], 1), rng.uniform(0, 1, 30), rng.integers(0, 2, 30))  # fmt: skip
+    candidates = (
+        np.concatenate([centre - 8, centre + 8], 1),
+        rng.uniform(0, 1, 30),
+        rng.integers(0, 2, 30),
+    )
     box = viz_detection.threshold_playground(
-        np.zeros((64, 64, 3)), candidates, (np.zeros((0, 4)), np.zeros(0)), solved["filter_boxes"],
-        solved["non_max_suppression"], ("a", "b"))  # fmt: skip
+        np.zeros((64, 64, 3)),
+        candidates,
+        (np.zeros((0, 4)), np.zeros(0)),
+        solved["filter_boxes"],
+        solved["non_max_suppression"],
+        ("a", "b"),
+    )
     sliders = {c.description: c for c in box.children[0].children}
     label = next(c for c in box.children if isinstance(c, widgets.Label))
     output = next(c for c in box.children if isinstance(c, widgets.Output))
@@ -356,5 +437,7 @@ def test_threshold_playground_follows_its_sliders(solved):
     many = kept()
     sliders["IoU threshold"].value = 0.05
     assert kept() < many
-    expected = viz_detection.kept_boxes(candidates, solved["filter_boxes"], solved["non_max_suppression"], 0.0, 0.05)  # fmt: skip
+    expected = viz_detection.kept_boxes(
+        candidates, solved["filter_boxes"], solved["non_max_suppression"], 0.0, 0.05
+    )
     assert kept() == len(expected[1])

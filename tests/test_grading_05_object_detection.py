@@ -71,8 +71,11 @@ def test_solved_chapter_runs_top_to_bottom_without_an_error(graded):
 def test_solved_chapter_meets_the_quality_floor_and_agrees_with_pycocotools(graded):
     nb = nbformat.read(autograded(graded, "solved"), as_version=4)
     text = "".join(
-        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
-    )  # fmt: skip
+        output.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
     found = MAP_LINE.search(text)
     assert found, "the chapter prints its mAP"
     course, coco = float(found[1]), float(found[2])

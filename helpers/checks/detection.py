@@ -70,7 +70,7 @@ class LocalisationCase:
             if len(self.boxes)
             else "no object"
         )
-        return f"{what}, image_size={self.image_size}, num_classes={self.num_classes}"  # fmt: skip
+        return f"{what}, image_size={self.image_size}, num_classes={self.num_classes}"
 
     def expected(self) -> np.ndarray:
         """[p_c, b_x, b_y, b_h, b_w, one-hot class] from the definition."""
@@ -101,12 +101,24 @@ def compare_localisation_target(localisation_target: Callable, case: Localisatio
     """Compare ``localisation_target(boxes, labels, image_size, num_classes)`` with the
     definition: [p_c, centre x / n, centre y / n, h / n, w / n, one-hot class]."""
     name = "localisation_target"
-    got = call_learner(localisation_target, case.boxes.copy(), case.labels.copy(),
-                       case.image_size, case.num_classes, name=name, case=case.describe())  # fmt: skip
+    got = call_learner(
+        localisation_target,
+        case.boxes.copy(),
+        case.labels.copy(),
+        case.image_size,
+        case.num_classes,
+        name=name,
+        case=case.describe(),
+    )
     got = as_array(name, _to_numpy(got), what="y")
     expected = case.expected()
-    expect_shape(name, got, expected.shape, what="y",
-                 hint="The vector is [p_c, b_x, b_y, b_h, b_w, c_1 .. c_C]: 5 + C numbers.")  # fmt: skip
+    expect_shape(
+        name,
+        got,
+        expected.shape,
+        what="y",
+        hint="The vector is [p_c, b_x, b_y, b_h, b_w, c_1 .. c_C]: 5 + C numbers.",
+    )
     if not np.allclose(got, expected, atol=1e-5):
         hint = _localisation_hint(got, expected, case)
         raise CheckFailed(
@@ -173,7 +185,9 @@ def _differentiable(name: str, fn: Callable, case: LossCase, **kwargs) -> None:
 
     y_pred = tf.Variable(case.y_pred)
     with tf.GradientTape() as tape:
-        loss = call_learner(fn, tf.constant(case.y_true), y_pred, name=name, case=case.describe(), **kwargs)  # fmt: skip
+        loss = call_learner(
+            fn, tf.constant(case.y_true), y_pred, name=name, case=case.describe(), **kwargs
+        )
     if not isinstance(loss, tf.Tensor):
         raise CheckFailed(
             f"{name} returned a {type(loss).__name__}, not a TensorFlow tensor, so Keras cannot "
@@ -192,31 +206,47 @@ def _differentiable(name: str, fn: Callable, case: LossCase, **kwargs) -> None:
 def compare_localisation_loss(localisation_loss: Callable, case: LossCase) -> None:
     """Compare ``localisation_loss(y_true, y_pred)`` with the per-example reference."""
     name = "localisation_loss"
-    got = _scalar(name, call_learner(localisation_loss, case.y_true.copy(), case.y_pred.copy(),
-                                     name=name, case=case.describe()), what="the loss")  # fmt: skip
+    got = _scalar(
+        name,
+        call_learner(
+            localisation_loss,
+            case.y_true.copy(),
+            case.y_pred.copy(),
+            name=name,
+            case=case.describe(),
+        ),
+        what="the loss",
+    )
     expected = ref.localisation_loss(case.y_true, case.y_pred)
     if np.isclose(got, expected, rtol=1e-4, atol=1e-6):
         return
     m = len(case.y_true)
     everything = np.sum((case.y_pred.astype(float) - case.y_true) ** 2) / m
-    hint = "L = sum of squared errors over the whole vector when p_c = 1, only (p_c_hat - p_c)^2 when p_c = 0; then the mean over the batch."  # fmt: skip
+    hint = "L = sum of squared errors over the whole vector when p_c = 1, only (p_c_hat - p_c)^2 when p_c = 0; then the mean over the batch."
     if np.isclose(got, everything, rtol=1e-4):
         hint = "When p_c = 0 only p_c's error counts: mask the other terms with y_true[:, 0]."
     elif np.isclose(got, expected * m, rtol=1e-4):
         hint = "Average over the batch (divide the sum by m, or use tf.reduce_mean per example)."
-    raise CheckFailed(f"{name}: on {case.describe()} you return {got:.6g}; expected {expected:.6g}. {hint}")  # fmt: skip
+    raise CheckFailed(
+        f"{name}: on {case.describe()} you return {got:.6g}; expected {expected:.6g}. {hint}"
+    )
 
 
 def check_localisation_loss(localisation_loss: Callable) -> None:
     """The visible check: the worked example, random batches, and TensorFlow can train with it."""
     y_true = np.array([[1, 0.5, 0.5, 0.2, 0.4, 0, 1], [0, 0, 0, 0, 0, 0, 0]], np.float32)
-    y_pred = np.array([[0.9, 0.5, 0.7, 0.2, 0.4, 0.1, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5]], np.float32)  # fmt: skip
+    y_pred = np.array(
+        [[0.9, 0.5, 0.7, 0.2, 0.4, 0.1, 0.9], [0.3, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5]], np.float32
+    )
     compare_localisation_loss(localisation_loss, LossCase(y_true, y_pred))
     cases = list(random_localisation_loss_cases(_VISIBLE_SEED, 3))
     for case in cases:
         compare_localisation_loss(localisation_loss, case)
     _differentiable("localisation_loss", localisation_loss, cases[0])
-    passed("localisation_loss", "the worked example (0.08) and 3 random batches match; TensorFlow can differentiate it.")  # fmt: skip
+    passed(
+        "localisation_loss",
+        "the worked example (0.08) and 3 random batches match; TensorFlow can differentiate it.",
+    )
 
 
 # ------------------------------------------------------------------------------------ IoU
@@ -245,7 +275,11 @@ def random_iou_cases(seed: int, count: int) -> Iterator[tuple[np.ndarray, np.nda
 def compare_iou(iou: Callable, box1, box2) -> None:
     """Compare ``iou(box1, box2)`` with a pixel count (integer corners) or the hand formula."""
     name, case = "iou", f"box1={_box_text(box1)}, box2={_box_text(box2)}"
-    got = _scalar(name, call_learner(iou, np.array(box1, float), np.array(box2, float), name=name, case=case), what="IoU")  # fmt: skip
+    got = _scalar(
+        name,
+        call_learner(iou, np.array(box1, float), np.array(box2, float), name=name, case=case),
+        what="IoU",
+    )
     box1, box2 = np.asarray(box1, float), np.asarray(box2, float)
     if np.array_equal(box1, np.round(box1)) and np.array_equal(box2, np.round(box2)):
         expected, reference = ref.iou_pixel_count(box1, box2), "counting pixels"
@@ -257,8 +291,10 @@ def compare_iou(iou: Callable, box1, box2) -> None:
     iw = min(box1[3], box2[3]) - max(box1[1], box2[1])
     hint = "IoU = intersection area / (area1 + area2 - intersection area)."
     if (ih <= 0 or iw <= 0) and got != 0:
-        hint = ("These boxes do not overlap, so the IoU is 0. Clip the intersection's height and "
-                "width at 0 before multiplying: two negative sides make a positive area.")  # fmt: skip
+        hint = (
+            "These boxes do not overlap, so the IoU is 0. Clip the intersection's height and "
+            "width at 0 before multiplying: two negative sides make a positive area."
+        )
     elif np.isclose(got, _iou_by_hand(box1, box2, plus_one=True), atol=1e-6):
         hint = "The course's y2 and x2 are exclusive: height = y2 - y1, with no + 1."
     raise CheckFailed(f"{name}({case}) returns {got:.6g}; {reference} gives {expected:.6g}. {hint}")
@@ -297,12 +333,20 @@ class EncodeCase:
     num_classes: int
 
     def describe(self) -> str:
-        return (f"{len(self.boxes)} boxes, grid_size={self.grid_size}, {len(self.anchors)} anchors, "
-                f"image_size={self.image_size}, num_classes={self.num_classes}")  # fmt: skip
+        return (
+            f"{len(self.boxes)} boxes, grid_size={self.grid_size}, {len(self.anchors)} anchors, "
+            f"image_size={self.image_size}, num_classes={self.num_classes}"
+        )
 
     def args(self) -> tuple:
-        return (self.boxes.copy(), self.labels.copy(), self.grid_size, self.anchors.copy(),
-                self.image_size, self.num_classes)  # fmt: skip
+        return (
+            self.boxes.copy(),
+            self.labels.copy(),
+            self.grid_size,
+            self.anchors.copy(),
+            self.image_size,
+            self.num_classes,
+        )
 
 
 def random_encode_cases(seed: int, count: int) -> Iterator[EncodeCase]:
@@ -324,8 +368,9 @@ def random_encode_cases(seed: int, count: int) -> Iterator[EncodeCase]:
                 used.add(slot)
                 boxes.append(box)
                 labels.append(label)
-        yield EncodeCase(np.array(boxes, np.float32).reshape(-1, 4), np.array(labels, np.int64),
-                         S, anchors, n, C)  # fmt: skip
+        yield EncodeCase(
+            np.array(boxes, np.float32).reshape(-1, 4), np.array(labels, np.int64), S, anchors, n, C
+        )
 
 
 def compare_encode_targets(encode_targets: Callable, case: EncodeCase) -> None:
@@ -333,10 +378,19 @@ def compare_encode_targets(encode_targets: Callable, case: EncodeCase) -> None:
     each box in the cell of its centre and the anchor of best shape IoU, and decoding the result
     slot by slot gives the boxes back."""
     name = "encode_targets"
-    got = as_array(name, _to_numpy(call_learner(encode_targets, *case.args(), name=name, case=case.describe())), what="y")  # fmt: skip
+    got = as_array(
+        name,
+        _to_numpy(call_learner(encode_targets, *case.args(), name=name, case=case.describe())),
+        what="y",
+    )
     S, B, C = case.grid_size, len(case.anchors), case.num_classes
-    expect_shape(name, got, (S, S, B, 5 + C), what="y",
-                 hint="The target is (grid_size, grid_size, number of anchors, 5 + num_classes).")  # fmt: skip
+    expect_shape(
+        name,
+        got,
+        (S, S, B, 5 + C),
+        what="y",
+        hint="The target is (grid_size, grid_size, number of anchors, 5 + num_classes).",
+    )
     expected = ref.yolo_slots(case.boxes, case.labels, S, case.anchors, case.image_size, C)
     got_slots = {tuple(s) for s in np.argwhere(got[..., 0] == 1)}
     want_slots = {tuple(s) for s in np.argwhere(expected[..., 0] == 1)}
@@ -364,10 +418,14 @@ def _slot_hint(got: set, want: set, case: EncodeCase) -> str:
     found = f"objects in slots {sorted(got)}; expected {sorted(want)} (row, col, anchor)"
     swap = {(c, r, a) for r, c, a in got}
     if swap == want:
-        return found + ". Rows come from y (vertical), columns from x: row = floor(y_centre / cell)."  # fmt: skip
+        return (
+            found + ". Rows come from y (vertical), columns from x: row = floor(y_centre / cell)."
+        )
     if {(r, c) for r, c, _ in got} == {(r, c) for r, c, _ in want}:
-        return found + (". The cells are right but not the anchors: pick the anchor whose shape "
-                        "(h, w), centred on the box, has the largest IoU with the box's (h, w).")  # fmt: skip
+        return found + (
+            ". The cells are right but not the anchors: pick the anchor whose shape "
+            "(h, w), centred on the box, has the largest IoU with the box's (h, w)."
+        )
     if len(got) != len(want):
         return found + ". Every box gets exactly one slot, and p_c = 1 marks it."
     return (
@@ -384,12 +442,18 @@ def _encoding_hint(got_vec, want_vec) -> str:
         return "b_x, b_y are offsets inside the cell, between 0 and 1: x_centre / cell - col."
     if np.any(got_vec[3:5] > 1):
         return "b_h, b_w are fractions of the whole image: (y2 - y1) / image_size."
-    return "b_x = x_centre / cell - col, b_y = y_centre / cell - row, b_h = h / image_size, b_w = w / image_size."  # fmt: skip
+    return "b_x = x_centre / cell - col, b_y = y_centre / cell - row, b_h = h / image_size, b_w = w / image_size."
 
 
 def visible_encode_cases() -> list[EncodeCase]:
-    worked = EncodeCase(np.array([[10.0, 38.0, 30.0, 60.0]], np.float32), np.array([1]), 4,
-                        np.array([[0.5, 0.25], [0.25, 0.5]]), 64, 3)  # fmt: skip
+    worked = EncodeCase(
+        np.array([[10.0, 38.0, 30.0, 60.0]], np.float32),
+        np.array([1]),
+        4,
+        np.array([[0.5, 0.25], [0.25, 0.5]]),
+        64,
+        3,
+    )
     return [worked, *random_encode_cases(_VISIBLE_SEED, 4)]
 
 
@@ -421,11 +485,23 @@ def compare_decode_predictions(decode_predictions: Callable, predictions, image_
     S, _, B, width = predictions.shape
     case = f"predictions of shape {predictions.shape}, image_size={image_size}"
     result = call_learner(decode_predictions, predictions.copy(), image_size, name=name, case=case)
-    boxes, scores, classes = (as_array(name, _to_numpy(v), what=w) for v, w in
-                              zip(expect_tuple(name, result, ("boxes", "scores", "classes")), ("boxes", "scores", "classes"), strict=True))  # fmt: skip
+    boxes, scores, classes = (
+        as_array(name, _to_numpy(v), what=w)
+        for v, w in zip(
+            expect_tuple(name, result, ("boxes", "scores", "classes")),
+            ("boxes", "scores", "classes"),
+            strict=True,
+        )
+    )
     want_boxes, want_scores, want_classes = ref.decode_slots(predictions, image_size)
     n = S * S * B
-    expect_shape(name, boxes, (n, 4), what="boxes", hint=f"One box per slot: grid_size * grid_size * anchors = {n} rows, in (row, col, anchor) order (a reshape(-1, 4)).")  # fmt: skip
+    expect_shape(
+        name,
+        boxes,
+        (n, 4),
+        what="boxes",
+        hint=f"One box per slot: grid_size * grid_size * anchors = {n} rows, in (row, col, anchor) order (a reshape(-1, 4)).",
+    )
     expect_shape(name, scores, (n,), what="scores")
     expect_shape(name, classes, (n,), what="classes")
     hint = ""
@@ -435,30 +511,57 @@ def compare_decode_predictions(decode_predictions: Callable, predictions, image_
     elif np.allclose(
         boxes[:, 2:] - boxes[:, :2], (want_boxes[:, 2:] - want_boxes[:, :2]), atol=1e-4
     ):
-        hint = f" The sizes are right but not the centres: y_centre = (row + b_y) * cell, x_centre = (col + b_x) * cell, with cell = {cell:g} px here."  # fmt: skip
+        hint = f" The sizes are right but not the centres: y_centre = (row + b_y) * cell, x_centre = (col + b_x) * cell, with cell = {cell:g} px here."
     try:
-        expect_close(name, boxes, want_boxes, what="boxes", reference="decoding slot by slot", case=case, atol=1e-4)  # fmt: skip
+        expect_close(
+            name,
+            boxes,
+            want_boxes,
+            what="boxes",
+            reference="decoding slot by slot",
+            case=case,
+            atol=1e-4,
+        )
     except CheckFailed as failure:
         raise CheckFailed(f"{failure}{hint}") from None
     if np.allclose(scores, predictions[..., 0].reshape(-1), atol=1e-6) and not np.allclose(
         scores, want_scores
     ):
-        raise CheckFailed(f"{name}: the scores are p_c alone; a score is p_c times the probability of the most likely class ({case}).")  # fmt: skip
-    expect_close(name, scores, want_scores, what="scores", reference="p_c * max class probability", case=case)  # fmt: skip
-    expect_close(name, classes, want_classes, what="classes", reference="argmax of the class probabilities", case=case)  # fmt: skip
+        raise CheckFailed(
+            f"{name}: the scores are p_c alone; a score is p_c times the probability of the most likely class ({case})."
+        )
+    expect_close(
+        name, scores, want_scores, what="scores", reference="p_c * max class probability", case=case
+    )
+    expect_close(
+        name,
+        classes,
+        want_classes,
+        what="classes",
+        reference="argmax of the class probabilities",
+        case=case,
+    )
 
 
 def check_decode_predictions(decode_predictions: Callable) -> None:
     """The visible check: decoding an encoded target gives its box back; random outputs."""
     target = ref.yolo_slots([[10.0, 38.0, 30.0, 60.0]], [1], 4, [[0.5, 0.25], [0.25, 0.5]], 64, 3)
-    result = call_learner(decode_predictions, target, 64, name="decode_predictions", case="the worked example")  # fmt: skip
-    boxes, scores, classes = (np.asarray(_to_numpy(v)) for v in expect_tuple("decode_predictions", result, ("boxes", "scores", "classes")))  # fmt: skip
+    result = call_learner(
+        decode_predictions, target, 64, name="decode_predictions", case="the worked example"
+    )
+    boxes, scores, classes = (
+        np.asarray(_to_numpy(v))
+        for v in expect_tuple("decode_predictions", result, ("boxes", "scores", "classes"))
+    )
     best = int(np.argmax(scores)) if np.size(scores) else -1
     if best < 0 or not np.allclose(boxes[best], [10, 38, 30, 60], atol=1e-4) or classes[best] != 1:
         compare_decode_predictions(decode_predictions, target, 64)  # says what differs
     for predictions, image_size in random_predictions(_VISIBLE_SEED, 3):
         compare_decode_predictions(decode_predictions, predictions, image_size)
-    passed("decode_predictions", "the worked example decodes to (10, 38, 30, 60), class 1; 3 random outputs match.")  # fmt: skip
+    passed(
+        "decode_predictions",
+        "the worked example decodes to (10, 38, 30, 60), class 1; 3 random outputs match.",
+    )
 
 
 # ---------------------------------------------------------------------------- filter and NMS
@@ -472,13 +575,15 @@ class DetectionCase:
     threshold: float
 
     def describe(self) -> str:
-        return f"{len(self.boxes)} boxes of {len(np.unique(self.classes))} classes, threshold {self.threshold}"  # fmt: skip
+        return f"{len(self.boxes)} boxes of {len(np.unique(self.classes))} classes, threshold {self.threshold}"
 
     def args(self) -> tuple:
         return self.boxes.copy(), self.scores.copy(), self.classes.copy(), self.threshold
 
 
-def random_detection_cases(seed: int, count: int, thresholds=(0.3, 0.5, 0.7)) -> Iterator[DetectionCase]:  # fmt: skip
+def random_detection_cases(
+    seed: int, count: int, thresholds=(0.3, 0.5, 0.7)
+) -> Iterator[DetectionCase]:
     """Clusters of overlapping boxes of 1..4 classes (0..40 boxes), random scores."""
     rng = np.random.default_rng(seed)
     for _ in range(count):
@@ -490,29 +595,49 @@ def random_detection_cases(seed: int, count: int, thresholds=(0.3, 0.5, 0.7)) ->
         hw = rng.uniform(8, 30, (n, 2))
         boxes = np.concatenate([c - hw / 2, c + hw / 2], axis=1).astype(np.float32)
         classes = rng.integers(0, int(rng.integers(1, 5)), n)
-        yield DetectionCase(boxes, rng.uniform(0, 1, n).astype(np.float32), classes, float(rng.choice(thresholds)))  # fmt: skip
+        yield DetectionCase(
+            boxes, rng.uniform(0, 1, n).astype(np.float32), classes, float(rng.choice(thresholds))
+        )
 
 
 def compare_filter_boxes(filter_boxes: Callable, case: DetectionCase) -> None:
     """Compare ``filter_boxes(boxes, scores, classes, score_threshold)`` with a boolean mask."""
     name = "filter_boxes"
     result = call_learner(filter_boxes, *case.args(), name=name, case=case.describe())
-    got = [as_array(name, _to_numpy(v), what=w) for v, w in zip(expect_tuple(name, result, ("boxes", "scores", "classes")), ("boxes", "scores", "classes"), strict=True)]  # fmt: skip
+    got = [
+        as_array(name, _to_numpy(v), what=w)
+        for v, w in zip(
+            expect_tuple(name, result, ("boxes", "scores", "classes")),
+            ("boxes", "scores", "classes"),
+            strict=True,
+        )
+    ]
     keep = case.scores >= case.threshold
-    for g, want, what in zip(got, (case.boxes[keep], case.scores[keep], case.classes[keep]), ("boxes", "scores", "classes"), strict=True):  # fmt: skip
+    for g, want, what in zip(
+        got,
+        (case.boxes[keep], case.scores[keep], case.classes[keep]),
+        ("boxes", "scores", "classes"),
+        strict=True,
+    ):
         hint = None
         if len(g) == int(np.sum(case.scores > case.threshold)) != len(want):
             hint = "Keep scores equal to the threshold too (>=)."
         elif len(g) == int(np.sum(~keep)):
             hint = "Keep the boxes whose score is at least the threshold, not the others."
         expect_shape(name, g, want.shape, what=what, hint=hint)
-        expect_close(name, g, want, what=what, reference="scores >= score_threshold", case=case.describe())  # fmt: skip
+        expect_close(
+            name, g, want, what=what, reference="scores >= score_threshold", case=case.describe()
+        )
 
 
 def check_filter_boxes(filter_boxes: Callable) -> None:
     """The visible check: a score equal to the threshold is kept; random candidates."""
-    tie = DetectionCase(np.array([[0, 0, 4, 4], [1, 1, 5, 5], [2, 2, 6, 6]], np.float32),
-                        np.array([0.6, 0.5, 0.2], np.float32), np.array([0, 1, 0]), 0.5)  # fmt: skip
+    tie = DetectionCase(
+        np.array([[0, 0, 4, 4], [1, 1, 5, 5], [2, 2, 6, 6]], np.float32),
+        np.array([0.6, 0.5, 0.2], np.float32),
+        np.array([0, 1, 0]),
+        0.5,
+    )
     compare_filter_boxes(filter_boxes, tie)
     for case in random_detection_cases(_VISIBLE_SEED, 3):
         compare_filter_boxes(filter_boxes, case)
@@ -523,21 +648,27 @@ def compare_non_max_suppression(non_max_suppression: Callable, case: DetectionCa
     """Compare ``non_max_suppression(boxes, scores, classes, iou_threshold)`` with
     ``tf.image.non_max_suppression`` run class by class."""
     name = "non_max_suppression"
-    got = as_array(name, _to_numpy(call_learner(non_max_suppression, *case.args(), name=name, case=case.describe())), what="the indices kept")  # fmt: skip
+    got = as_array(
+        name,
+        _to_numpy(call_learner(non_max_suppression, *case.args(), name=name, case=case.describe())),
+        what="the indices kept",
+    )
     got = got.reshape(-1)
     expected = ref.nms_per_class(case.boxes, case.scores, case.classes, case.threshold)
     if np.array_equal(got, expected):
         return
-    message = f"{name}: on {case.describe()} you keep {len(got)} boxes {got.astype(int).tolist()[:12]}; tf.image.non_max_suppression per class keeps {len(expected)} {expected.tolist()[:12]}."  # fmt: skip
-    agnostic = ref.nms_per_class(case.boxes, case.scores, np.zeros_like(case.classes), case.threshold)  # fmt: skip
+    message = f"{name}: on {case.describe()} you keep {len(got)} boxes {got.astype(int).tolist()[:12]}; tf.image.non_max_suppression per class keeps {len(expected)} {expected.tolist()[:12]}."
+    agnostic = ref.nms_per_class(
+        case.boxes, case.scores, np.zeros_like(case.classes), case.threshold
+    )
     if set(got.astype(int)) == set(expected.tolist()):
         hint = "The same boxes, in another order: return them in order of decreasing score."
     elif len(np.unique(case.classes)) > 1 and set(got.astype(int)) == set(agnostic.tolist()):
-        hint = "Run the suppression separately for each class: a box only suppresses boxes of its own class."  # fmt: skip
+        hint = "Run the suppression separately for each class: a box only suppresses boxes of its own class."
     elif len(got) > len(expected):
-        hint = "Too many kept: after keeping the best box, drop every remaining box of its class whose IoU with it is above iou_threshold."  # fmt: skip
+        hint = "Too many kept: after keeping the best box, drop every remaining box of its class whose IoU with it is above iou_threshold."
     else:
-        hint = "Too few kept: a box is dropped only when its IoU with a box you kept is *above* iou_threshold (strictly), and only boxes of the same class compete."  # fmt: skip
+        hint = "Too few kept: a box is dropped only when its IoU with a box you kept is *above* iou_threshold (strictly), and only boxes of the same class compete."
     raise CheckFailed(f"{message} {hint}")
 
 
@@ -545,11 +676,17 @@ def check_non_max_suppression(non_max_suppression: Callable) -> None:
     """The visible check: the worked example, then random clusters of boxes against TensorFlow."""
     worked = DetectionCase(
         np.array([[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 10, 10], [20, 20, 30, 30]], np.float32),
-        np.array([0.9, 0.8, 0.7, 0.6], np.float32), np.array([0, 0, 1, 0]), 0.5)  # fmt: skip
+        np.array([0.9, 0.8, 0.7, 0.6], np.float32),
+        np.array([0, 0, 1, 0]),
+        0.5,
+    )
     compare_non_max_suppression(non_max_suppression, worked)
     for case in random_detection_cases(_VISIBLE_SEED, 4):
         compare_non_max_suppression(non_max_suppression, case)
-    passed("non_max_suppression", "the worked example ([0, 2, 3]) and 4 random sets match tf.image.non_max_suppression per class.")  # fmt: skip
+    passed(
+        "non_max_suppression",
+        "the worked example ([0, 2, 3]) and 4 random sets match tf.image.non_max_suppression per class.",
+    )
 
 
 # ------------------------------------------------------------------------------ YOLO loss
@@ -613,7 +750,18 @@ def yolo_error_kinds(y_true: np.ndarray) -> dict[str, np.ndarray]:
 def compare_yolo_loss(yolo_loss: Callable, case: LossCase, **weights) -> None:
     """Compare ``yolo_loss(y_true, y_pred, ...)`` with the slot-by-slot reference."""
     name = "yolo_loss"
-    got = _scalar(name, call_learner(yolo_loss, case.y_true.copy(), case.y_pred.copy(), name=name, case=case.describe(), **weights), what="the loss")  # fmt: skip
+    got = _scalar(
+        name,
+        call_learner(
+            yolo_loss,
+            case.y_true.copy(),
+            case.y_pred.copy(),
+            name=name,
+            case=case.describe(),
+            **weights,
+        ),
+        what="the loss",
+    )
     expected = ref.yolo_loss(case.y_true, case.y_pred, **weights)
     if np.isclose(got, expected, rtol=1e-4, atol=1e-5):
         return
@@ -621,22 +769,38 @@ def compare_yolo_loss(yolo_loss: Callable, case: LossCase, **weights) -> None:
     hint = "Check each term against the formula: which slots it sums over, and its weight."
     slots = int(np.prod(case.y_true.shape[:-1]))
     if np.isclose(got, expected * m / slots, rtol=1e-4):
-        hint = "Divide the sum over all slots by the batch size m, not by the number of slots (a tf.reduce_mean over every slot)."  # fmt: skip
+        hint = "Divide the sum over all slots by the batch size m, not by the number of slots (a tf.reduce_mean over every slot)."
     elif np.isclose(got, expected * m, rtol=1e-4) and m > 1:
         hint = "Divide the sum over all slots by the batch size m."
-    raise CheckFailed(f"{name}: on {case.describe()}{' with ' + str(weights) if weights else ''} you return {got:.6g}; the slot-by-slot loss is {expected:.6g}. {hint}")  # fmt: skip
+    raise CheckFailed(
+        f"{name}: on {case.describe()}{' with ' + str(weights) if weights else ''} you return {got:.6g}; the slot-by-slot loss is {expected:.6g}. {hint}"
+    )
 
 
 def compare_yolo_loss_behaviour(yolo_loss: Callable, y_true: np.ndarray) -> None:
     """Zero for a perfect prediction; larger than zero for each kind of error."""
     name = "yolo_loss"
-    perfect = _scalar(name, call_learner(yolo_loss, y_true, perfect_prediction(y_true), name=name, case="a perfect prediction"))  # fmt: skip
+    perfect = _scalar(
+        name,
+        call_learner(
+            yolo_loss, y_true, perfect_prediction(y_true), name=name, case="a perfect prediction"
+        ),
+    )
     if abs(perfect) > 1e-5:
-        raise CheckFailed(f"{name}: a perfect prediction should cost 0, yours costs {perfect:.6g}. Check that the objectness terms use -log(p_c) where there is an object and -log(1 - p_c) where there is none, and that the class term only counts slots with an object.")  # fmt: skip
+        raise CheckFailed(
+            f"{name}: a perfect prediction should cost 0, yours costs {perfect:.6g}. Check that the objectness terms use -log(p_c) where there is an object and -log(1 - p_c) where there is none, and that the class term only counts slots with an object."
+        )
     for kind, y_pred in yolo_error_kinds(y_true).items():
-        loss = _scalar(name, call_learner(yolo_loss, y_true, y_pred, name=name, case=f"a prediction with a wrong {kind}"))  # fmt: skip
+        loss = _scalar(
+            name,
+            call_learner(
+                yolo_loss, y_true, y_pred, name=name, case=f"a prediction with a wrong {kind}"
+            ),
+        )
         if not loss > 1e-4:
-            raise CheckFailed(f"{name}: a prediction with one error ({kind}) costs {loss:.6g}; it should cost more than a perfect one (0). Is that term missing?")  # fmt: skip
+            raise CheckFailed(
+                f"{name}: a prediction with one error ({kind}) costs {loss:.6g}; it should cost more than a perfect one (0). Is that term missing?"
+            )
 
 
 def check_yolo_loss(yolo_loss: Callable) -> None:
@@ -647,7 +811,10 @@ def check_yolo_loss(yolo_loss: Callable) -> None:
         compare_yolo_loss(yolo_loss, case)
     compare_yolo_loss(yolo_loss, cases[1], lambda_coord=2.0, lambda_noobj=1.0, lambda_class=3.0)
     _differentiable("yolo_loss", yolo_loss, cases[0])
-    passed("yolo_loss", "0 for a perfect prediction, > 0 for each of 5 kinds of error; 4 random batches match; TensorFlow can differentiate it.")  # fmt: skip
+    passed(
+        "yolo_loss",
+        "0 for a perfect prediction, > 0 for each of 5 kinds of error; 4 random batches match; TensorFlow can differentiate it.",
+    )
 
 
 # ------------------------------------------------------------------------------------ mAP
@@ -662,7 +829,7 @@ class MapCase:
     def describe(self) -> str:
         n_det = sum(len(d[1]) for d in self.detections)
         n_gt = sum(len(g[1]) for g in self.ground_truths)
-        return f"{len(self.detections)} images, {n_gt} true boxes, {n_det} detections, {self.num_classes} classes"  # fmt: skip
+        return f"{len(self.detections)} images, {n_gt} true boxes, {n_det} detections, {self.num_classes} classes"
 
 
 def random_map_cases(seed: int, count: int) -> Iterator[MapCase]:
@@ -687,7 +854,9 @@ def random_map_cases(seed: int, count: int) -> Iterator[MapCase]:
                 d_classes.append(rng.integers(C))
             d_boxes = np.array(d_boxes, float).reshape(-1, 4)
             d_boxes[:, 2:] = np.maximum(d_boxes[:, 2:], d_boxes[:, :2] + 1)
-            detections.append((d_boxes, rng.uniform(0, 1, len(d_boxes)), np.array(d_classes, np.int64)))  # fmt: skip
+            detections.append(
+                (d_boxes, rng.uniform(0, 1, len(d_boxes)), np.array(d_classes, np.int64))
+            )
         if sum(len(t[1]) for t in truths) == 0:
             truths[0] = (np.array([[5.0, 5.0, 15.0, 15.0]]), np.array([0]))
         yield MapCase(detections, truths, C)
@@ -697,22 +866,43 @@ def compare_mean_average_precision(mean_average_precision: Callable, case: MapCa
     """Compare ``mean_average_precision(detections, ground_truths, num_classes)`` with
     pycocotools' AP at IoU = 0.5 (agreement to 1e-3)."""
     name = "mean_average_precision"
-    got = _scalar(name, call_learner(mean_average_precision, case.detections, case.ground_truths, case.num_classes, name=name, case=case.describe()), what="mAP")  # fmt: skip
+    got = _scalar(
+        name,
+        call_learner(
+            mean_average_precision,
+            case.detections,
+            case.ground_truths,
+            case.num_classes,
+            name=name,
+            case=case.describe(),
+        ),
+        what="mAP",
+    )
     expected = ref.coco_map(case.detections, case.ground_truths, case.num_classes)
     if abs(got - expected) <= 1e-3:
         return
-    hint = ("Check, in order: detections of a class sorted by decreasing score over all images; a "
-            "detection is a true positive when its IoU with a not-yet-matched true box of its class "
-            "and image is >= 0.5 (the best such box); precision made non-increasing from the right; "
-            "AP = mean of the precision at the 101 recalls np.linspace(0, 1, 101) (0 past the last "
-            "recall reached); mAP = mean AP over the classes that have true boxes.")  # fmt: skip
-    raise CheckFailed(f"{name}: on {case.describe()} you return {got:.6g}; pycocotools gives {expected:.6g}. {hint}")  # fmt: skip
+    hint = (
+        "Check, in order: detections of a class sorted by decreasing score over all images; a "
+        "detection is a true positive when its IoU with a not-yet-matched true box of its class "
+        "and image is >= 0.5 (the best such box); precision made non-increasing from the right; "
+        "AP = mean of the precision at the 101 recalls np.linspace(0, 1, 101) (0 past the last "
+        "recall reached); mAP = mean AP over the classes that have true boxes."
+    )
+    raise CheckFailed(
+        f"{name}: on {case.describe()} you return {got:.6g}; pycocotools gives {expected:.6g}. {hint}"
+    )
 
 
 def check_mean_average_precision(mean_average_precision: Callable) -> None:
     """The visible check: the worked example (0.5), perfect detections (1.0), random cases."""
     truth = [(np.array([[0.0, 0.0, 10.0, 10.0]]), np.array([0]))]
-    worked = [(np.array([[20.0, 20.0, 30.0, 30.0], [1.0, 1.0, 10.0, 10.0]]), np.array([0.9, 0.8]), np.array([0, 0]))]  # fmt: skip
+    worked = [
+        (
+            np.array([[20.0, 20.0, 30.0, 30.0], [1.0, 1.0, 10.0, 10.0]]),
+            np.array([0.9, 0.8]),
+            np.array([0, 0]),
+        )
+    ]
     compare_mean_average_precision(mean_average_precision, MapCase(worked, truth, 1))
     first = next(random_map_cases(_VISIBLE_SEED, 1))
     found = [(boxes, np.ones(len(classes)), classes) for boxes, classes in first.ground_truths]
@@ -720,4 +910,7 @@ def check_mean_average_precision(mean_average_precision: Callable) -> None:
     compare_mean_average_precision(mean_average_precision, perfect)
     for case in random_map_cases(_VISIBLE_SEED + 1, 3):
         compare_mean_average_precision(mean_average_precision, case)
-    passed("mean_average_precision", "the worked example (0.5), perfect detections (1.0) and 3 random cases agree with pycocotools.")  # fmt: skip
+    passed(
+        "mean_average_precision",
+        "the worked example (0.5), perfect detections (1.0) and 3 random cases agree with pycocotools.",
+    )
