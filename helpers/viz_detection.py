@@ -12,14 +12,14 @@ None of the graded exercises is solved here: the playground receives the learner
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+
+from helpers.widgets import show_in_output
 
 CLASS_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
 
@@ -256,16 +256,6 @@ def plot_proposals(image, anchors, proposals, scores, ground_truth, top: int = 1
     return fig
 
 
-def _show(output: widgets.Output, fig, text: str) -> None:
-    """Replace what ``output`` shows by ``fig`` (PNG), with ``text`` as its plain-text form."""
-    data = {"text/plain": text}
-    if fig is not None:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight")
-        data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
-    output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
-
-
 def kept_boxes(
     candidates,
     filter_boxes: Callable,
@@ -370,7 +360,7 @@ def threshold_playground(
         fig = plot_thresholds(
             image, candidates, ground_truth, filter_boxes, non_max_suppression, s, t, class_names
         )
-        _show(output, fig, label.value)
+        show_in_output(output, fig, label.value)
 
     for slider in sliders:
         slider.observe(update, names="value")

@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers import viz
-from helpers.widgets import _show
+from helpers.widgets import show_in_output
 
 # ------------------------------------------------------------------------ activation tables
 
@@ -300,7 +300,7 @@ def feature_map_explorer(model, images, labels=None, layer_names: Sequence[str] 
             f"of {volume.shape[0]} x {volume.shape[1]}"
         )
         fig = viz.plot_feature_maps(volume, title=label.value, ncols=8)
-        _show(output, fig, label.value)
+        show_in_output(output, fig, label.value)
 
     layer_menu.observe(update, names="value")
     example.observe(update, names="value")

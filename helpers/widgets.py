@@ -18,7 +18,7 @@ import numpy as np
 from helpers import viz
 
 
-def _show(output: widgets.Output, fig, text: str) -> None:
+def show_in_output(output: widgets.Output, fig, text: str) -> None:
     """Replace what ``output`` shows by ``fig`` (PNG), with ``text`` as its plain-text form."""
     data = {"text/plain": text}
     if fig is not None:
@@ -76,10 +76,10 @@ def output_size_explorer(n: int = 7, f: int = 3, pad: int = 0, stride: int = 1) 
             k = viz.conv_output_size(**values)
         except ValueError as error:
             label.value = f"no output: {error}"
-            _show(output, None, label.value)
+            show_in_output(output, None, label.value)
             return
         label.value = f"output: {k} x {k}"
-        _show(output, viz.plot_output_size(**values), label.value)
+        show_in_output(output, viz.plot_output_size(**values), label.value)
 
     for slider in sliders.values():
         slider.observe(update, names="value")
@@ -123,7 +123,7 @@ def kernel_explorer(image) -> widgets.VBox:
         name = kernel_menu.value
         label.value = f"kernel: {name}, threshold: {threshold.value:.2f} x max |response|"
         fig = viz.plot_edge_map(image, viz.EDGE_KERNELS[name], threshold.value, name)
-        _show(output, fig, label.value)
+        show_in_output(output, fig, label.value)
 
     kernel_menu.observe(update, names="value")
     threshold.observe(update, names="value")
@@ -162,7 +162,7 @@ def pooling_explorer(x) -> widgets.VBox:
         label.value = f"{mode.value} pool, f={f.value}, stride={stride.value}: output " + (
             f"{pooled.shape[0]} x {pooled.shape[1]}"
         )
-        _show(output, viz.plot_pooling(x, f.value, stride.value, mode.value), label.value)
+        show_in_output(output, viz.plot_pooling(x, f.value, stride.value, mode.value), label.value)
 
     for control in (f, stride, mode):
         control.observe(update, names="value")

@@ -7,10 +7,11 @@ import itertools
 
 import numpy as np
 import pytest
+import solution_harness
 
 from helpers.checks import CheckFailed, expect_close
 from helpers.checks import convolution as checks
-from helpers.grading.solutions import load_solutions, solution_cells
+from helpers.grading.solutions import load_solutions
 
 CHAPTER = "01_convolution"
 
@@ -21,12 +22,8 @@ def solved():
 
 
 def mutant(grade_id: str, *replacements: tuple[str, str]) -> dict:
-    """The solutions with one function changed by exact text replacements (each must apply)."""
-    source = solution_cells(CHAPTER)[grade_id]
-    for old, new in replacements:
-        assert old in source, f"{old!r} is not in the {grade_id} solution any more"
-        source = source.replace(old, new)
-    return load_solutions(CHAPTER, replace={grade_id: source})
+    """The chapter's solutions with one function changed (see solution_harness.mutant)."""
+    return solution_harness.mutant(CHAPTER, grade_id, *replacements)
 
 
 @pytest.mark.parametrize(

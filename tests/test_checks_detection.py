@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import solution_harness
 from matplotlib.figure import Figure
 
 from helpers import references_detection as ref
@@ -35,12 +36,8 @@ def solved():
 
 
 def mutant(grade_id: str, *replacements: tuple[str, str]) -> dict:
-    """The solutions with one function changed by exact text replacements (each must apply)."""
-    source = solution_cells(CHAPTER)[grade_id]
-    for old, new in replacements:
-        assert old in source, f"{old!r} is not in the {grade_id} solution any more"
-        source = source.replace(old, new)
-    return load_solutions(CHAPTER, replace={grade_id: source})
+    """The chapter's solutions with one function changed (see solution_harness.mutant)."""
+    return solution_harness.mutant(CHAPTER, grade_id, *replacements)
 
 
 def test_the_chapter_grades_the_functions_the_issue_names():

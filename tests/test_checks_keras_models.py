@@ -11,11 +11,12 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 import pytest
+import solution_harness
 
 from helpers import viz_keras
 from helpers.checks import CheckFailed
 from helpers.checks import keras_models as checks
-from helpers.grading.solutions import load_solutions, solution_cells
+from helpers.grading.solutions import load_solutions
 
 CHAPTER = "02_keras_classics"
 
@@ -26,12 +27,8 @@ def solved():
 
 
 def mutant(grade_id: str, *replacements: tuple[str, str]) -> dict:
-    """The solutions with one function changed by exact text replacements (each must apply)."""
-    source = solution_cells(CHAPTER)[grade_id]
-    for old, new in replacements:
-        assert old in source, f"{old!r} is not in the {grade_id} solution any more"
-        source = source.replace(old, new)
-    return load_solutions(CHAPTER, replace={grade_id: source})
+    """The chapter's solutions with one function changed (see solution_harness.mutant)."""
+    return solution_harness.mutant(CHAPTER, grade_id, *replacements)
 
 
 @pytest.mark.parametrize(
