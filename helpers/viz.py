@@ -569,18 +569,32 @@ def speed_table(rows: Sequence[Mapping]):
     from IPython.display import HTML  # imported here: only notebooks need IPython
 
     header, body = _speed_rows(rows)
+    return HTML(html_table(header, body, text_columns=1))
+
+
+def html_table(header: Sequence[str], body: Sequence[Sequence[str]], text_columns: int = 1) -> str:
+    """An HTML table: text columns aligned left, the numbers after them aligned right.
+
+    Args:
+        header: the column titles.
+        body: rows of cells, already formatted as strings.
+        text_columns: how many leading columns hold text rather than numbers.
+
+    Returns:
+        The HTML string.
+    """
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
     lines = [
         "<tr>"
         + "".join(
-            f'<td style="text-align:{"left" if c == 0 else "right"}">{html.escape(cell)}</td>'
+            f'<td style="text-align:{"left" if c < text_columns else "right"}">'
+            f"{html.escape(cell)}</td>"
             for c, cell in enumerate(line)
         )
         + "</tr>"
         for line in body
     ]
-    table = HTML(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>")
-    return table
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
 
 
 # --------------------------------------------------------------------------- gradient check

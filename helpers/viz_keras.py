@@ -11,7 +11,6 @@ Activation-table rows are the chapter's format: dicts ``{"layer": str, "shape": 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
@@ -91,18 +90,7 @@ def activation_table_html(rows: Sequence[Mapping]) -> _Table:
         An object a notebook shows as HTML (``.data`` is the HTML string).
     """
     header, body = _table_cells(rows)
-    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-    lines = [
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"left" if c < 2 else "right"}">{html.escape(cell)}</td>'
-            for c, cell in enumerate(line)
-        )
-        + "</tr>"
-        for line in body
-    ]
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
-    return _Table(table, format_activation_table(rows))
+    return _Table(viz.html_table(header, body, text_columns=2), format_activation_table(rows))
 
 
 def plot_network_shapes(rows: Sequence[Mapping], title: str = "") -> Figure:
