@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import solution_harness
 
-from helpers.checks import CheckFailed, expect_close
 from helpers.checks import convolution as checks
+from helpers.checks.common import CheckFailed, expect_close
 from helpers.grading.solutions import load_solutions
 
 CHAPTER = "01_convolution"
@@ -221,7 +221,7 @@ def test_bad_pool_inputs_get_a_clear_message():
 
 def test_reference_conv_matches_a_case_worked_by_hand():
     """The reference itself, on the chapter's worked example: 1*1 + 4*(-1) + 0.5 = -2.5."""
-    from helpers import references
+    from helpers.references import convolution as references
 
     A = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 2, 2, 1)
     W = np.array([[1.0, 0.0], [0.0, -1.0]]).reshape(2, 2, 1, 1)
@@ -233,7 +233,7 @@ def test_reference_conv_matches_a_case_worked_by_hand():
 
 
 def test_reference_pool_gradient_worked_by_hand():
-    from helpers import references
+    from helpers.references import convolution as references
 
     A = np.array([[1.0, 5.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
     dA = np.array([[[[2.0]]]])

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers import references
-from helpers.checks import (
+from helpers.checks.common import (
     CheckFailed,
     as_array,
     call_learner,
@@ -28,6 +27,7 @@ from helpers.checks import (
     expect_tuple,
     passed,
 )
+from helpers.references import convolution as references
 
 POOL_MODES = ("max", "average")
 

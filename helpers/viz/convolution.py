@@ -14,13 +14,18 @@ and :func:`plot_pooling` pools one small 2-D array with plain loops, just to dra
 
 from __future__ import annotations
 
-import html
-import math
 from collections.abc import Mapping, Sequence
 
+import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+
+from helpers.viz.common import Table, int_slider, plain_table, show_in_output
+
+# Shared figures that chapter 01's notebook calls through this module, as viz.<name>.
+from helpers.viz.common import plot_gradient_check as plot_gradient_check
+from helpers.viz.common import show_images as show_images
 
 
 def _kernel(rows: list[list[float]]) -> np.ndarray:
@@ -68,17 +73,6 @@ def _as_kernel(kernel, name: str = "kernel") -> np.ndarray:
     return array
 
 
-def _grid(n_panels: int, ncols: int | None, size: float, max_cols: int = 4):
-    """Return (fig, flat list of axes) for ``n_panels`` panels; spare axes are hidden."""
-    ncols = min(n_panels, ncols or max_cols)
-    nrows = math.ceil(n_panels / ncols)
-    fig = Figure(figsize=(size * ncols, size * nrows + 0.3), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    for ax in axes[n_panels:]:
-        ax.set_visible(False)
-    return fig, list(axes[:n_panels])
-
-
 def _annotate(ax, values: np.ndarray, limit: float, fontsize: float = 9) -> None:
     """Write each entry of a 2-D array in its ``imshow`` cell, white on the darkest cells."""
     for (i, j), value in np.ndenumerate(values):
@@ -123,74 +117,6 @@ def kernel_response(image, kernel) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- image grids
-
-
-def show_images(images, titles=None, cmap: str = "gray", ncols: int | None = None, size=2.5):
-    """Show images in a grid.
-
-    Args:
-        images: a sequence of images, or an array of shape (N, H, W) or (N, H, W, C). Each image
-            is (H, W) (drawn with ``cmap``), (H, W, 1), or (H, W, 3|4) (RGB(A), float in [0, 1]
-            or uint8). A single (H, W) array is one image; pass one RGB image as ``[image]``.
-        titles: optional sequence of N strings.
-        cmap: colour map for 2-D images.
-        ncols: number of columns (default: up to 4).
-        size: width and height of one panel, in inches.
-
-    Returns:
-        matplotlib.figure.Figure.
-    """
-    if isinstance(images, np.ndarray) and images.ndim == 2:
-        images = [images]
-    images = list(images)
-    if not images:
-        raise ValueError("show_images needs at least one image; got an empty sequence.")
-    if titles is not None and len(titles) != len(images):
-        raise ValueError(f"got {len(images)} images but {len(titles)} titles.")
-    fig, axes = _grid(len(images), ncols, size)
-    for index, (ax, image) in enumerate(zip(axes, images, strict=True)):
-        image = np.asarray(image)
-        if image.ndim == 3 and image.shape[-1] == 1:
-            image = image[..., 0]
-        if image.ndim == 2:
-            ax.imshow(image, cmap=cmap)
-        elif image.ndim == 3 and image.shape[-1] in (3, 4):
-            ax.imshow(image)
-        else:
-            raise ValueError(
-                f"image {index} has shape {image.shape}; expected (H, W), (H, W, 1) or "
-                "(H, W, 3|4). A batch (N, H, W, C) is a sequence of images: pass it whole."
-            )
-        if titles is not None:
-            ax.set_title(str(titles[index]), fontsize=9)
-        ax.axis("off")
-    return fig
-
-
-def plot_feature_maps(maps, title: str | None = None, ncols: int = 8) -> Figure:
-    """Show every channel of one activation volume as a small image.
-
-    Args:
-        maps: array of shape (H, W, C): one example's activations, channels last.
-        title: optional title for the whole figure.
-        ncols: panels per row.
-
-    Returns:
-        matplotlib.figure.Figure with C panels, each with its own colour scale.
-    """
-    maps = np.asarray(maps, dtype=float)
-    if maps.ndim != 3:
-        hint = " For a batch (N, H, W, C), pass one example: maps[0]." if maps.ndim == 4 else ""
-        raise ValueError(f"maps must have shape (H, W, C); got {maps.shape}.{hint}")
-    n_channels = maps.shape[-1]
-    fig, axes = _grid(n_channels, ncols, 1.4, max_cols=ncols)
-    for channel, ax in enumerate(axes):
-        ax.imshow(maps[..., channel], cmap="viridis")
-        ax.set_title(f"channel {channel}", fontsize=8)
-        ax.axis("off")
-    if title:
-        fig.suptitle(title)
-    return fig
 
 
 # --------------------------------------------------------------------------- edge detection
@@ -421,7 +347,7 @@ def pooled_for_figure(x, f: int, stride: int, mode: str = "max") -> np.ndarray:
     Returns:
         Array of shape (floor((H - f) / stride) + 1, floor((W - f) / stride) + 1).
     """
-    from helpers import references
+    from helpers.references import convolution as references
 
     x = np.asarray(x, dtype=float)
     if x.ndim != 2:
@@ -544,16 +470,7 @@ def format_speed_table(rows: Sequence[Mapping]) -> str:
     Returns:
         str, one line per row, with a column "x slower than fastest" (1.0 for the fastest).
     """
-    header, body = _speed_rows(rows)
-    widths = [max(len(line[c]) for line in [header, *body]) for c in range(len(header))]
-    lines = [header, ["-" * w for w in widths], *body]
-    return "\n".join(
-        "  ".join(
-            cell.ljust(w) if c == 0 else cell.rjust(w)
-            for c, (cell, w) in enumerate(zip(line, widths, strict=True))
-        )
-        for line in lines
-    )
+    return plain_table(*_speed_rows(rows), text_columns=1)
 
 
 def speed_table(rows: Sequence[Mapping]):
@@ -563,94 +480,139 @@ def speed_table(rows: Sequence[Mapping]):
         rows: list of dicts {"method": str, "seconds": float, ...}; extra keys become columns.
 
     Returns:
-        IPython.display.HTML (shown when it is the last line of a cell; ``.data`` is the HTML
-        string). Its plain-text form is ``format_speed_table(rows)``.
+        A :class:`~helpers.viz.common.Table`: HTML when it is the last line of a cell
+        (``.data`` is the HTML string); its plain-text form is ``format_speed_table(rows)``.
     """
-    from IPython.display import HTML  # imported here: only notebooks need IPython
-
-    header, body = _speed_rows(rows)
-    return HTML(html_table(header, body, text_columns=1))
+    return Table(*_speed_rows(rows), text_columns=1)
 
 
-def html_table(header: Sequence[str], body: Sequence[Sequence[str]], text_columns: int = 1) -> str:
-    """An HTML table: text columns aligned left, the numbers after them aligned right.
+# --------------------------------------------------------------------------- explorers
+
+
+def output_size_explorer(n: int = 7, f: int = 3, pad: int = 0, stride: int = 1) -> widgets.VBox:
+    """Sliders for n, f, pad and stride, and the figure of where the filter lands.
+
+    Things to try:
+        - f=3, stride=1: which pad keeps the output at n x n ("same")? Is it still n x n with
+          stride 2?
+        - n=8, f=3, pad=0, stride=2: the last column is never covered (red). Which pad fixes it?
+        - Make f larger than n + 2p: there is no output at all.
+        - Predict "output: k x k" with floor((n + 2p - f) / s) + 1 before you move a slider.
 
     Args:
-        header: the column titles.
-        body: rows of cells, already formatted as strings.
-        text_columns: how many leading columns hold text rather than numbers.
+        n: initial input size (3..16).
+        f: initial filter size (1..7).
+        pad: initial padding (0..4).
+        stride: initial stride (1..4).
 
     Returns:
-        The HTML string.
+        ipywidgets.VBox: a row of four IntSliders (n, f, pad, stride), a Label with
+        "output: k x k" (or why there is none) and an Output with the figure.
     """
-    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-    lines = [
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"left" if c < text_columns else "right"}">'
-            f"{html.escape(cell)}</td>"
-            for c, cell in enumerate(line)
+    sliders = {
+        "n": int_slider("n", n, 3, 16),
+        "f": int_slider("f", f, 1, 7),
+        "pad": int_slider("pad", pad, 0, 4),
+        "stride": int_slider("stride", stride, 1, 4),
+    }
+    label = widgets.Label()
+    output = widgets.Output()
+
+    def update(_change=None) -> None:
+        values = {name: slider.value for name, slider in sliders.items()}
+        try:
+            k = conv_output_size(**values)
+        except ValueError as error:
+            label.value = f"no output: {error}"
+            show_in_output(output, None, label.value)
+            return
+        label.value = f"output: {k} x {k}"
+        show_in_output(output, plot_output_size(**values), label.value)
+
+    for slider in sliders.values():
+        slider.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox(list(sliders.values())), label, output])
+
+
+def kernel_explorer(image) -> widgets.VBox:
+    """Pick an edge kernel and a threshold, and see its response on a photo.
+
+    Things to try:
+        - "vertical" then "horizontal": which edges of the photo light up, which vanish?
+        - "vertical" against "Sobel-x" against "Scharr-x": same direction, different weights
+          on the centre row. Compare the edge maps at the same threshold.
+        - Raise the threshold until only the strongest edges remain. Bright and dark in the
+          response are edges of opposite direction (light-to-dark or dark-to-light).
+
+    Args:
+        image: array of shape (H, W), grayscale floats (e.g. ``skimage.color.rgb2gray(photo)``).
+
+    Returns:
+        ipywidgets.VBox: a Dropdown over ``EDGE_KERNELS``, a FloatSlider "threshold"
+        (a fraction of the largest |response|), a Label and an Output with the figure.
+    """
+    image = _as_gray_image(image)
+    kernel_menu = widgets.Dropdown(
+        options=list(EDGE_KERNELS), value="vertical", description="kernel"
+    )
+    threshold = widgets.FloatSlider(
+        value=0.3,
+        min=0.0,
+        max=1.0,
+        step=0.05,
+        description="threshold",
+        continuous_update=False,
+    )
+    label = widgets.Label()
+    output = widgets.Output()
+
+    def update(_change=None) -> None:
+        name = kernel_menu.value
+        label.value = f"kernel: {name}, threshold: {threshold.value:.2f} x max |response|"
+        fig = plot_edge_map(image, EDGE_KERNELS[name], threshold.value, name)
+        show_in_output(output, fig, label.value)
+
+    kernel_menu.observe(update, names="value")
+    threshold.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([kernel_menu, threshold]), label, output])
+
+
+def pooling_explorer(x) -> widgets.VBox:
+    """Window size, stride and mode for pooling a small 2-D array, with the pooled output.
+
+    Things to try:
+        - f=2, stride=2 (the usual choice): each entry of x is in exactly one window.
+        - f=3, stride=1: windows overlap, so one large entry wins several windows in max mode.
+        - Switch max and average: which keeps a single bright pixel, which blurs it?
+        - Find the stride where some rows/columns of x are left out of every window.
+
+    Args:
+        x: array of shape (H, W), small (6 x 6 to 10 x 10 stays readable).
+
+    Returns:
+        ipywidgets.VBox: IntSliders "f" and "stride", ToggleButtons "mode" (max, average),
+        a Label with the output shape and an Output with the figure.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or min(x.shape) < 1:
+        raise ValueError(f"x must be a small 2-D array (H, W); got shape {x.shape}.")
+    smallest = min(x.shape)
+    f = int_slider("f", min(2, smallest), 1, min(smallest, 5))
+    stride = int_slider("stride", min(2, smallest), 1, min(smallest, 4))
+    mode = widgets.ToggleButtons(options=["max", "average"], value="max", description="mode")
+    label = widgets.Label()
+    output = widgets.Output()
+
+    def update(_change=None) -> None:
+        pooled = pooled_for_figure(x, f.value, stride.value, mode.value)
+        label.value = f"{mode.value} pool, f={f.value}, stride={stride.value}: output " + (
+            f"{pooled.shape[0]} x {pooled.shape[1]}"
         )
-        + "</tr>"
-        for line in body
-    ]
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+        show_in_output(output, plot_pooling(x, f.value, stride.value, mode.value), label.value)
 
-
-# --------------------------------------------------------------------------- gradient check
-
-
-def relative_error(analytic, numeric) -> float:
-    """||analytic - numeric|| / (||analytic|| + ||numeric||), the usual gradient-check measure.
-
-    Below about 1e-7 the gradients agree; above about 1e-3 there is almost surely a bug.
-
-    Args:
-        analytic: array of any shape.
-        numeric: array of the same shape.
-
-    Returns:
-        float in [0, 1]; 0 when both are all zeros.
-    """
-    analytic = np.asarray(analytic, dtype=float)
-    numeric = np.asarray(numeric, dtype=float)
-    if analytic.shape != numeric.shape:
-        raise ValueError(
-            f"analytic gradient has shape {analytic.shape} but numeric gradient has shape "
-            f"{numeric.shape}; they must match (same parameter, same layout)."
-        )
-    denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
-    if denominator == 0:
-        return 0.0
-    return float(np.linalg.norm(analytic - numeric) / denominator)
-
-
-def plot_gradient_check(analytic, numeric, title: str = "gradient check") -> Figure:
-    """Scatter every analytic gradient entry against its numerical estimate.
-
-    Points on the dashed line y = x agree. The title gives the relative error
-    ||a - n|| / (||a|| + ||n||).
-
-    Args:
-        analytic: gradient from the backward pass, any shape (e.g. dW of shape (f, f, C_prev, C)).
-        numeric: finite-difference estimate, same shape.
-        title: what is checked, e.g. "dW".
-
-    Returns:
-        matplotlib.figure.Figure.
-    """
-    error = relative_error(analytic, numeric)
-    a = np.asarray(analytic, dtype=float).ravel()
-    b = np.asarray(numeric, dtype=float).ravel()
-    low = float(min(a.min(initial=0.0), b.min(initial=0.0)))
-    high = float(max(a.max(initial=0.0), b.max(initial=0.0)))
-    margin = 0.05 * (high - low or 1.0)
-    fig = Figure(figsize=(4, 4), layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot([low - margin, high + margin], [low - margin, high + margin], "--", color="grey", lw=1)
-    ax.scatter(b, a, s=12, alpha=0.7)
-    ax.set_xlabel("numerical gradient")
-    ax.set_ylabel("analytic gradient")
-    ax.set_aspect("equal")
-    ax.set_title(f"{title}: relative error {error:.1e} ({a.size} entries)", fontsize=10)
-    return fig
+    for control in (f, stride, mode):
+        control.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([f, stride, mode]), label, output])

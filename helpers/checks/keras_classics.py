@@ -1,28 +1,14 @@
 """Checks for chapter 02: ConvNets in Keras and the classic architectures.
 
-A learner's model is compared layer by layer with a reference Keras model: the output shape
-and the parameter count of every layer are Keras' own (``layer.output.shape``,
-``layer.count_params()``), so the messages can name the first layer that differs and guess why
-("layer 3 (C3): output shape (None, 10, 10, 6), expected (None, 10, 10, 16): this layer should
-have 16 filters"). The references are
-
-- ``keras.applications.VGG16(weights=None)`` for VGG-16, built at check time;
-- for the other networks, the published layer tables (LeNet-5: LeCun et al. 1998; AlexNet:
-  Krizhevsky et al. 2012, the single-GPU version; the chapter's small ConvNet: its text),
-  written below as lists of layer dicts and turned into Keras models by :func:`reference_model`.
-
-Layer dicts are the chapter's format for an architecture (``activation_table`` reads it too)::
-
-    {"name": "C1", "type": "conv", "filters": 6, "f": 5}                 # stride 1, "valid"
-    {"name": "S2", "type": "pool", "f": 2, "stride": 2}                  # max pooling
-    {"name": "flatten", "type": "flatten"}
-    {"name": "F6", "type": "dense", "units": 84}
-
-``stride`` defaults to 1 and ``padding`` to ``"valid"`` ("same" is the other choice).
+A learner's model is compared layer by layer with a reference Keras model
+(:mod:`helpers.references.keras_classics`): the output shape and the parameter count of every
+layer are Keras' own (``layer.output.shape``, ``layer.count_params()``), so the messages can
+name the first layer that differs and guess why ("layer 3 (C3): output shape (None, 10, 10, 6),
+expected (None, 10, 10, 16): this layer should have 16 filters").
 
 Each graded function has a ``check_*`` (the visible part: the chapter's default arguments)
 and a ``compare_*`` for one case; hidden tests call ``compare_*`` on other arguments and on
-random cases (:func:`random_conv_cases`, :func:`random_architectures`).
+random cases (:func:`random_output_shape_cases`, :func:`random_architectures`).
 """
 
 from __future__ import annotations
@@ -30,128 +16,24 @@ from __future__ import annotations
 import gc
 import math
 import numbers
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.checks import CheckFailed, call_learner, passed
-
-# Imported lazily: importing keras takes seconds, and the unit tests of other chapters import
-# helpers.checks without needing it.
-keras = None
-
-
-def _keras():
-    global keras
-    if keras is None:
-        import keras as _k
-
-        keras = _k
-    return keras
-
-
-# ------------------------------------------------------------------- published layer tables
-def lenet5_layers(num_classes: int = 10) -> list[dict]:
-    """LeNet-5's layers as in LeCun et al. (1998), Section II.B, for a 32x32x1 input.
-
-    C3 is fully connected to S2's six maps here (the paper uses a partial connection table),
-    and the output is a dense layer (the paper's is a layer of fixed RBF units).
-    """
-    return [
-        {"name": "C1", "type": "conv", "filters": 6, "f": 5},
-        {"name": "S2", "type": "pool", "f": 2, "stride": 2},
-        {"name": "C3", "type": "conv", "filters": 16, "f": 5},
-        {"name": "S4", "type": "pool", "f": 2, "stride": 2},
-        {"name": "C5", "type": "conv", "filters": 120, "f": 5},
-        {"name": "flatten", "type": "flatten"},
-        {"name": "F6", "type": "dense", "units": 84},
-        {"name": "output", "type": "dense", "units": num_classes},
-    ]
-
-
-def alexnet_layers(num_classes: int = 1000) -> list[dict]:
-    """AlexNet (Krizhevsky et al. 2012, Section 3.5) on one device: no grouping, no local
-    response normalisation (it has no parameters), dropout left out (no parameters either).
-    Overlapping max pooling, 3x3 windows with stride 2."""
-    return [
-        {"name": "conv1", "type": "conv", "filters": 96, "f": 11, "stride": 4},
-        {"name": "pool1", "type": "pool", "f": 3, "stride": 2},
-        {"name": "conv2", "type": "conv", "filters": 256, "f": 5, "padding": "same"},
-        {"name": "pool2", "type": "pool", "f": 3, "stride": 2},
-        {"name": "conv3", "type": "conv", "filters": 384, "f": 3, "padding": "same"},
-        {"name": "conv4", "type": "conv", "filters": 384, "f": 3, "padding": "same"},
-        {"name": "conv5", "type": "conv", "filters": 256, "f": 3, "padding": "same"},
-        {"name": "pool5", "type": "pool", "f": 3, "stride": 2},
-        {"name": "flatten", "type": "flatten"},
-        {"name": "fc6", "type": "dense", "units": 4096},
-        {"name": "fc7", "type": "dense", "units": 4096},
-        {"name": "fc8", "type": "dense", "units": num_classes},
-    ]
-
-
-def simple_convnet_layers(num_classes: int = 10) -> list[dict]:
-    """The chapter's small ConvNet (its section 1). Names are not checked for this one."""
-    return [
-        {"name": None, "type": "conv", "filters": 8, "f": 3, "padding": "same"},
-        {"name": None, "type": "pool", "f": 2, "stride": 2},
-        {"name": None, "type": "conv", "filters": 16, "f": 3, "padding": "same"},
-        {"name": None, "type": "pool", "f": 2, "stride": 2},
-        {"name": None, "type": "flatten"},
-        {"name": None, "type": "dense", "units": num_classes},
-    ]
-
-
-def reference_model(
-    input_shape: Sequence[int],
-    layers: Sequence[Mapping],
-    *,
-    activation: str = "relu",
-    pooling: str = "max",
-    final_activation: str = "softmax",
-):
-    """Build a Keras model from layer dicts (the references the checks compare with).
-
-    Args:
-        input_shape: (n_H, n_W, n_C) of one example.
-        layers: layer dicts (module docstring).
-        activation: of every conv and dense layer but the last dense one.
-        pooling: "max" or "average", for every pool layer.
-        final_activation: of the last dense layer.
-
-    Returns:
-        keras.Sequential, built, named layers where the dicts give a name.
-    """
-    k = _keras()
-    pool_class = {"max": k.layers.MaxPooling2D, "average": k.layers.AveragePooling2D}[pooling]
-    last_dense = max((i for i, d in enumerate(layers) if d["type"] == "dense"), default=-1)
-    built = [k.Input(shape=tuple(input_shape))]
-    for index, spec in enumerate(layers):
-        name = spec.get("name")
-        stride, padding = spec.get("stride", 1), spec.get("padding", "valid")
-        if spec["type"] == "conv":
-            layer = k.layers.Conv2D(spec["filters"], spec["f"], strides=stride, padding=padding,
-                                    activation=activation, name=name)  # fmt: skip
-        elif spec["type"] == "pool":
-            layer = pool_class(spec["f"], strides=stride, padding=padding, name=name)
-        elif spec["type"] == "flatten":
-            layer = k.layers.Flatten(name=name)
-        elif spec["type"] == "dense":
-            act = final_activation if index == last_dense else activation
-            layer = k.layers.Dense(spec["units"], activation=act, name=name)
-        else:
-            raise ValueError(f"unknown layer type {spec['type']!r} in {dict(spec)}")
-        built.append(layer)
-    return k.Sequential(built)
-
+from helpers.checks.common import CheckFailed, call_learner, passed
+from helpers.references.keras_classics import (
+    alexnet_layers,
+    expected_activation_table,
+    lenet5_layers,
+    load_keras,
+    model_layers,
+    reference_model,
+    simple_convnet_layers,
+    vgg16_reference,
+)
 
 # --------------------------------------------------------------------- comparing two models
-_SKIPPED = ("InputLayer", "Dropout")  # no parameters and no change of shape: not compared
-
-
-def model_layers(model) -> list:
-    """The layers of a model that the checks compare (no InputLayer, no Dropout)."""
-    return [layer for layer in model.layers if type(layer).__name__ not in _SKIPPED]
 
 
 def _output_shape(layer) -> tuple:
@@ -206,7 +88,7 @@ def compare_models(name: str, model, reference, *, reference_name: str, named: b
         reference_name: how messages call the reference ("keras.applications.VGG16").
         named: whether layer names must match the reference's.
     """
-    k = _keras()
+    k = load_keras()
     if not isinstance(model, k.Model):
         raise CheckFailed(
             f"{name} should return a keras.Model; got {type(model).__name__}. "
@@ -289,7 +171,7 @@ def _simple_convnet(builder: Callable, *, api: str, input_shape=(32, 32, 1),
     Returns:
         The model's parameter count.
     """
-    k = _keras()
+    k = load_keras()
     name = f"simple_convnet_{api}"
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
     model = call_learner(builder, input_shape, num_classes, name=name, case=case)
@@ -335,9 +217,7 @@ def _vgg16(vgg16: Callable, *, input_shape=(224, 224, 3), num_classes=1000) -> i
     """Compare ``vgg16(input_shape, num_classes)`` with keras.applications.VGG16(weights=None)."""
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
     model = call_learner(vgg16, input_shape, num_classes, name="vgg16", case=case)
-    reference = _keras().applications.VGG16(
-        weights=None, input_shape=tuple(input_shape), classes=num_classes
-    )
+    reference = vgg16_reference(input_shape, num_classes)
     compare_models("vgg16", model, reference, reference_name="keras.applications.VGG16")
     count = model.count_params()
     del model, reference  # VGG-16 holds half a gigabyte of weights: free it at once
@@ -401,7 +281,7 @@ def check_vgg16(vgg16: Callable) -> None:
 
 # ------------------------------------------------------------ counting by hand, checked
 @dataclass(frozen=True)
-class ConvCase:
+class OutputShapeCase:
     """One conv layer: input_shape (n_H_prev, n_W_prev, n_C_prev), filters, f, stride, padding."""
 
     input_shape: tuple[int, int, int]
@@ -415,13 +295,13 @@ class ConvCase:
                 f"stride={self.stride}, padding={self.padding!r}")  # fmt: skip
 
 
-def random_conv_cases(seed: int, count: int) -> Iterator[ConvCase]:
+def random_output_shape_cases(seed: int, count: int) -> Iterator[OutputShapeCase]:
     """Random conv layers: non-square inputs, 1..64 channels, f 1..7, stride 1..4, both paddings."""
     rng = np.random.default_rng(seed)
     for _ in range(count):
         f = int(rng.integers(1, 8))
         n_H, n_W = (int(rng.integers(f, f + 40)) for _ in range(2))
-        yield ConvCase(
+        yield OutputShapeCase(
             input_shape=(n_H, n_W, int(rng.integers(1, 65))),
             filters=int(rng.integers(1, 65)),
             f=f,
@@ -430,7 +310,7 @@ def random_conv_cases(seed: int, count: int) -> Iterator[ConvCase]:
         )
 
 
-def _output_shape_hint(got, case: ConvCase) -> str:
+def _output_shape_hint(got, case: OutputShapeCase) -> str:
     (n_H, n_W, _), f, s = case.input_shape, case.f, case.stride
     if case.padding == "same":
         if tuple(got[:2]) == (n_H, n_W) and s > 1:
@@ -447,13 +327,15 @@ def _output_shape_hint(got, case: ConvCase) -> str:
     return "With 'valid' padding the size per axis is floor((n - f) / stride) + 1."
 
 
-def compare_conv_output_shape(conv_output_shape: Callable, case: ConvCase) -> None:
+def compare_conv_output_shape(conv_output_shape: Callable, case: OutputShapeCase) -> None:
     """Compare ``conv_output_shape(...)`` with keras.layers.Conv2D.compute_output_shape."""
     name = "conv_output_shape"
     got = call_learner(conv_output_shape, case.input_shape, case.filters, case.f,
                        stride=case.stride, padding=case.padding, name=name,
                        case=case.describe())  # fmt: skip
-    layer = _keras().layers.Conv2D(case.filters, case.f, strides=case.stride, padding=case.padding)
+    layer = load_keras().layers.Conv2D(
+        case.filters, case.f, strides=case.stride, padding=case.padding
+    )
     expected = tuple(int(n) for n in layer.compute_output_shape((None, *case.input_shape))[1:])
     try:
         got = tuple(int(n) for n in got)
@@ -472,7 +354,7 @@ def compare_conv_layer_params(
     """Compare ``conv_layer_params(f, n_C_prev, filters)`` with a built Conv2D's count_params."""
     name, case = "conv_layer_params", f"f={f}, n_C_prev={n_C_prev}, filters={filters}"
     got = call_learner(conv_layer_params, f, n_C_prev, filters, name=name, case=case)
-    layer = _keras().layers.Conv2D(filters, f)
+    layer = load_keras().layers.Conv2D(filters, f)
     layer.build((None, f, f, n_C_prev))
     expected = layer.count_params()
     if not isinstance(got, numbers.Integral) or got != expected:
@@ -493,10 +375,10 @@ def _params_hint(got, f: int, n_C_prev: int, filters: int) -> str:
 def check_conv_output_shape(conv_output_shape: Callable) -> None:
     """The visible check: LeNet-5's C1, a stride-2 'valid' and a stride-2 'same' layer."""
     for case in [
-        ConvCase((32, 32, 1), 6, 5, 1, "valid"),
-        ConvCase((227, 227, 3), 96, 11, 4, "valid"),
-        ConvCase((7, 9, 3), 4, 3, 2, "same"),
-        ConvCase((28, 20, 6), 16, 3, 2, "valid"),
+        OutputShapeCase((32, 32, 1), 6, 5, 1, "valid"),
+        OutputShapeCase((227, 227, 3), 96, 11, 4, "valid"),
+        OutputShapeCase((7, 9, 3), 4, 3, 2, "same"),
+        OutputShapeCase((28, 20, 6), 16, 3, 2, "valid"),
     ]:
         compare_conv_output_shape(conv_output_shape, case)
     passed("conv_output_shape", "matches Keras' Conv2D on 4 layers, 'valid' and 'same', stride 1 to 4.")  # fmt: skip
@@ -549,18 +431,6 @@ def random_architectures(seed: int, count: int) -> Iterator[tuple[tuple[int, int
         for index in range(int(rng.integers(1, 3))):
             layers.append({"name": f"fc{index + 1}", "type": "dense", "units": int(rng.integers(1, 65))})  # fmt: skip
         yield input_shape, layers
-
-
-def expected_activation_table(input_shape, layers) -> list[dict]:
-    """The rows Keras gives: each layer's output shape and parameter count from a built model."""
-    model = reference_model(input_shape, layers)
-    rows = [{"layer": "input", "shape": tuple(input_shape),
-             "size": int(np.prod(input_shape)), "params": 0}]  # fmt: skip
-    for layer in model_layers(model):
-        shape = tuple(int(n) for n in layer.output.shape[1:])
-        rows.append({"layer": layer.name, "shape": shape, "size": int(np.prod(shape)),
-                     "params": int(layer.count_params())})  # fmt: skip
-    return rows
 
 
 def _row_hint(key: str, spec: Mapping | None, want: Mapping) -> str:

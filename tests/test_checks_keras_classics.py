@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 import solution_harness
 
-from helpers import viz_keras
-from helpers.checks import CheckFailed
-from helpers.checks import keras_models as checks
+from helpers.checks import keras_classics as checks
+from helpers.checks.common import CheckFailed
 from helpers.grading.solutions import load_solutions
+from helpers.references import keras_classics as references
+from helpers.viz import keras_classics as viz_keras
 
 CHAPTER = "02_keras_classics"
 
@@ -50,7 +51,7 @@ def test_visible_checks_accept_the_solutions(solved, check, name, capsys):
 
 
 def test_hidden_cases_pass_with_the_solutions(solved):
-    for case in checks.random_conv_cases(seed=1, count=30):
+    for case in checks.random_output_shape_cases(seed=1, count=30):
         checks.compare_conv_output_shape(solved["conv_output_shape"], case)
     for input_shape, architecture in checks.random_architectures(seed=1, count=8):
         checks.compare_activation_table(solved["activation_table"], input_shape, architecture)
@@ -66,10 +67,10 @@ def test_hidden_cases_pass_with_the_solutions(solved):
 def test_compare_functions_return_none(solved):
     """nbgrader reads the value of a test cell's last line as partial credit: a hidden test
     that ends with a compare_* call must not produce one."""
-    case = next(checks.random_conv_cases(seed=1, count=1))
+    case = next(checks.random_output_shape_cases(seed=1, count=1))
     assert checks.compare_conv_output_shape(solved["conv_output_shape"], case) is None
     assert checks.compare_conv_layer_params(solved["conv_layer_params"], 3, 2, 4) is None
-    arch = checks.lenet5_layers()
+    arch = references.lenet5_layers()
     assert checks.compare_activation_table(solved["activation_table"], (32, 32, 1), arch) is None
     assert checks.compare_lenet5(solved["lenet5"]) is None
     assert checks.compare_alexnet(solved["alexnet"], input_shape=(99, 99, 3)) is None
@@ -78,7 +79,7 @@ def test_compare_functions_return_none(solved):
 
 
 def test_random_cases_cover_what_the_hidden_tests_promise():
-    cases = list(checks.random_conv_cases(seed=202, count=200))
+    cases = list(checks.random_output_shape_cases(seed=202, count=200))
     assert {c.stride for c in cases} == {1, 2, 3, 4}
     assert {c.padding for c in cases} == {"valid", "same"}
     assert {c.f for c in cases} == set(range(1, 8))
@@ -104,7 +105,7 @@ def test_lenet5_reference_matches_the_paper():
     """LeCun et al. 1998, section II.B: C1 156, C5 48,120, F6 10,164 trainable parameters;
     C3 with full connection (5*5*6 + 1)*16 = 2,416 instead of the paper's 1,516; the output
     layer (84 + 1)*10 = 850. Total 156 + 2,416 + 48,120 + 10,164 + 850 = 61,706."""
-    model = checks.reference_model((32, 32, 1), checks.lenet5_layers())
+    model = references.reference_model((32, 32, 1), references.lenet5_layers())
     by_name = {layer.name: layer for layer in model.layers}
     expected = {"C1": ((None, 28, 28, 6), 156), "S2": ((None, 14, 14, 6), 0),
                 "C3": ((None, 10, 10, 16), 2416), "S4": ((None, 5, 5, 16), 0),
@@ -123,7 +124,7 @@ def test_lenet5_reference_matches_the_paper():
 def test_alexnet_reference_matches_the_paper():
     """Krizhevsky et al. 2012, section 3.5 and Figure 2: 55x55x96 after conv1, 27x27x256,
     13x13x384 (twice), 13x13x256, two dense layers of 4096, 1000 outputs."""
-    model = checks.reference_model((227, 227, 3), checks.alexnet_layers())
+    model = references.reference_model((227, 227, 3), references.alexnet_layers())
     shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
     assert shapes["conv1"] == (55, 55, 96) and shapes["conv2"] == (27, 27, 256)
     assert shapes["conv3"] == shapes["conv4"] == (13, 13, 384)
@@ -283,7 +284,7 @@ def test_table_without_the_input_row_is_reported():
 
 # --------------------------------------------------------- the chapter's figures and explorer
 def test_activation_table_display_has_the_totals(solved):
-    rows = solved["activation_table"]((32, 32, 1), checks.lenet5_layers())
+    rows = solved["activation_table"]((32, 32, 1), references.lenet5_layers())
     text = viz_keras.format_activation_table(rows)
     assert "61,706" in text and "(28, 28, 6)" in text
     assert "<td" in viz_keras.activation_table_html(rows).data

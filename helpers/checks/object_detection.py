@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers import references_detection as ref
-from helpers.checks import (
+from helpers.checks.common import (
     CheckFailed,
     as_array,
     call_learner,
@@ -29,6 +28,7 @@ from helpers.checks import (
     expect_tuple,
     passed,
 )
+from helpers.references import object_detection as ref
 
 _VISIBLE_SEED = 5
 

@@ -7,8 +7,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from helpers import viz
-from helpers.widgets import kernel_explorer, output_size_explorer, pooling_explorer
+from helpers.viz import convolution as viz
+from helpers.viz.convolution import kernel_explorer, output_size_explorer, pooling_explorer
 
 matplotlib.use("Agg")
 

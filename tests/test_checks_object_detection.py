@@ -10,11 +10,11 @@ import pytest
 import solution_harness
 from matplotlib.figure import Figure
 
-from helpers import references_detection as ref
-from helpers import viz_detection
-from helpers.checks import CheckFailed
-from helpers.checks import detection as checks
+from helpers.checks import object_detection as checks
+from helpers.checks.common import CheckFailed
 from helpers.grading.solutions import load_solutions, solution_cells
+from helpers.references import object_detection as ref
+from helpers.viz import object_detection as viz_detection
 
 CHAPTER = "05_object_detection"
 GRADED = [

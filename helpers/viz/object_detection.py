@@ -19,28 +19,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from helpers.widgets import show_in_output
+from helpers.viz.common import grid, show_image, show_in_output
 
 CLASS_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
-
-
-def _axes_grid(n: int, ncols: int, size: float = 2.4):
-    ncols = max(1, min(ncols, n))
-    nrows = -(-n // ncols)
-    fig = Figure(figsize=(size * ncols, size * nrows + 0.2), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
-    for ax in axes[n:]:
-        ax.axis("off")
-    return fig, axes[:n]
-
-
-def _show_image(ax, image, title: str | None = None) -> None:
-    image = np.asarray(image)
-    ax.imshow(image, extent=(0, image.shape[1], image.shape[0], 0), interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=9)
 
 
 def draw_boxes(
@@ -96,9 +77,9 @@ def plot_scenes(images, boxes, classes, class_names=None, ncols: int = 4, titles
         images: (N, H, W, 3) images; boxes: N arrays (K_i, 4); classes: N arrays (K_i,).
         class_names: names for the labels; ncols: panels per row; titles: N strings or None.
     """
-    fig, axes = _axes_grid(len(images), ncols)
+    fig, axes = grid(len(images), ncols)
     for i, ax in enumerate(axes):
-        _show_image(ax, images[i], None if titles is None else titles[i])
+        show_image(ax, images[i], None if titles is None else titles[i])
         draw_boxes(ax, boxes[i], classes[i], class_names=class_names)
     return fig
 
@@ -106,7 +87,7 @@ def plot_scenes(images, boxes, classes, class_names=None, ncols: int = 4, titles
 def plot_localisation(images, y_true, y_pred, class_names, ncols: int = 5) -> Figure:
     """Localisation targets (dashed) and predictions (solid), from vectors [p_c, b_x, b_y, b_h,
     b_w, c...] whose box numbers are fractions of the image."""
-    fig, axes = _axes_grid(len(images), ncols)
+    fig, axes = grid(len(images), ncols)
     n = images.shape[1]
 
     def box(v):
@@ -120,7 +101,7 @@ def plot_localisation(images, y_true, y_pred, class_names, ncols: int = 5) -> Fi
             draw_boxes(ax, box(guess), [int(np.argmax(guess[5:]))])
         if truth[0] == 1:
             draw_boxes(ax, box(truth), colour="white", dashed=True)
-        _show_image(ax, image, title)
+        show_image(ax, image, title)
     fig.suptitle("dashed: truth; solid: prediction (drawn when p_c >= 0.5)", fontsize=9)
     return fig
 
@@ -131,9 +112,9 @@ def plot_landmarks(images, points, names: Sequence[str], ncols: int = 4) -> Figu
     Args:
         images: (N, H, W, 3); points: (N, L, 2) ``(x, y)``; names: L landmark names.
     """
-    fig, axes = _axes_grid(len(images), ncols)
+    fig, axes = grid(len(images), ncols)
     for ax, image, pts in zip(axes, images, points, strict=True):
-        _show_image(ax, image)
+        show_image(ax, image)
         for k, (x, y) in enumerate(pts):
             ax.plot(x, y, "o", color=CLASS_COLOURS[k], markersize=5, markeredgecolor="white")
         ax.set_title(" ".join(f"{name}" for name in names), fontsize=7)
@@ -157,7 +138,7 @@ def plot_grid_targets(
     B = target.shape[2]
     fig = Figure(figsize=(3.2 * (B + 1), 3.4), layout="constrained")
     axes = fig.subplots(1, B + 1)
-    _show_image(axes[0], image, "grid, centres, chosen anchors")
+    show_image(axes[0], image, "grid, centres, chosen anchors")
     for k in range(1, grid_size):
         axes[0].axhline(k * cell, color="white", linewidth=0.6)
         axes[0].axvline(k * cell, color="white", linewidth=0.6)
@@ -201,11 +182,11 @@ def plot_detections(
         images: (N, H, W, 3); detections: N ``(boxes, scores, classes)``;
         ground_truths: N ``(boxes, classes)``; class_names: the class names.
     """
-    fig, axes = _axes_grid(len(images), ncols, size=2.8)
+    fig, axes = grid(len(images), ncols, size=2.8)
     for ax, image, (boxes, scores, classes), (g_boxes, _) in zip(
         axes, images, detections, ground_truths, strict=True
     ):
-        _show_image(ax, image)
+        show_image(ax, image)
         draw_boxes(ax, g_boxes, colour="white", dashed=True, linewidth=1.0)
         draw_boxes(ax, boxes, classes, scores, class_names)
     if title:
@@ -223,7 +204,7 @@ def plot_window_scores(image, scores, window: int, stride: int, class_names) -> 
     n_classes = scores.shape[-1]
     fig = Figure(figsize=(2.3 * (n_classes + 1), 2.6), layout="constrained")
     axes = fig.subplots(1, n_classes + 1)
-    _show_image(axes[0], image, f"{window}x{window} windows, stride {stride}")
+    show_image(axes[0], image, f"{window}x{window} windows, stride {stride}")
     n_H, n_W = scores.shape[:2]
     extent = (window / 2, window / 2 + stride * n_W, window / 2 + stride * n_H, window / 2)
     for k in range(n_classes):
@@ -246,9 +227,9 @@ def plot_proposals(image, anchors, proposals, scores, ground_truth, top: int = 1
     """
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _show_image(left, image, f"{len(anchors)} anchors (every 7th drawn)")
+    show_image(left, image, f"{len(anchors)} anchors (every 7th drawn)")
     draw_boxes(left, np.asarray(anchors)[::7], colour="yellow", linewidth=0.5)
-    _show_image(right, image, f"top {min(top, len(proposals))} proposals after NMS")
+    show_image(right, image, f"top {min(top, len(proposals))} proposals after NMS")
     draw_boxes(right, ground_truth, colour="white", dashed=True, linewidth=1.0)
     draw_boxes(
         right, np.asarray(proposals)[:top], scores=np.asarray(scores)[:top], colour="#ff7f00"
@@ -293,9 +274,9 @@ def plot_thresholds(
     kept = kept_boxes(candidates, filter_boxes, non_max_suppression, score_threshold, iou_threshold)
     fig = Figure(figsize=(7, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _show_image(left, image, f"{len(scores)} boxes with score >= {score_threshold:.2f}")
+    show_image(left, image, f"{len(scores)} boxes with score >= {score_threshold:.2f}")
     draw_boxes(left, boxes, classes, linewidth=0.8)
-    _show_image(right, image, f"{len(kept[1])} kept after NMS at IoU {iou_threshold:.2f}")
+    show_image(right, image, f"{len(kept[1])} kept after NMS at IoU {iou_threshold:.2f}")
     draw_boxes(right, ground_truth[0], colour="white", dashed=True, linewidth=1.0)
     kept_boxes_, kept_scores, kept_classes = kept
     draw_boxes(right, kept_boxes_, kept_classes, kept_scores, class_names)

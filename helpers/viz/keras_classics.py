@@ -17,8 +17,14 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers import viz
-from helpers.widgets import show_in_output
+from helpers.viz.common import (
+    Table,
+    plain_table,
+    plot_feature_maps,
+    plot_training_curves,
+    show_images,
+    show_in_output,
+)
 
 # ------------------------------------------------------------------------ activation tables
 
@@ -57,30 +63,10 @@ def format_activation_table(rows: Sequence[Mapping]) -> str:
     Returns:
         str, one line per row.
     """
-    header, body = _table_cells(rows)
-    widths = [max(len(line[c]) for line in [header, *body]) for c in range(len(header))]
-    lines = [header, ["-" * w for w in widths], *body]
-    return "\n".join(
-        "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
-                  for c, (cell, w) in enumerate(zip(line, widths, strict=True)))
-        for line in lines
-    )  # fmt: skip
+    return plain_table(*_table_cells(rows), text_columns=2)
 
 
-class _Table:
-    """HTML in a notebook, plain text elsewhere (``repr``, a terminal, a text-only export)."""
-
-    def __init__(self, html_text: str, plain: str):
-        self.data, self._plain = html_text, plain
-
-    def _repr_html_(self) -> str:
-        return self.data
-
-    def __repr__(self) -> str:
-        return self._plain
-
-
-def activation_table_html(rows: Sequence[Mapping]) -> _Table:
+def activation_table_html(rows: Sequence[Mapping]) -> Table:
     """Show the activation table as an HTML table (its plain-text form when not in a notebook).
 
     Args:
@@ -90,7 +76,7 @@ def activation_table_html(rows: Sequence[Mapping]) -> _Table:
         An object a notebook shows as HTML (``.data`` is the HTML string).
     """
     header, body = _table_cells(rows)
-    return _Table(viz.html_table(header, body, text_columns=2), format_activation_table(rows))
+    return Table(header, body, text_columns=2)
 
 
 def plot_network_shapes(rows: Sequence[Mapping], title: str = "") -> Figure:
@@ -133,36 +119,6 @@ def plot_network_shapes(rows: Sequence[Mapping], title: str = "") -> Figure:
 
 
 # --------------------------------------------------------------------------- training
-
-
-def plot_training_curves(history, title: str = "") -> Figure:
-    """Loss and accuracy per epoch, from a Keras History (or its ``.history`` dict).
-
-    Args:
-        history: keras.callbacks.History, or a dict {"loss": [...], "accuracy": [...],
-            "val_loss": [...], ...} as ``History.history``.
-        title: the figure's title.
-
-    Returns:
-        matplotlib.figure.Figure with two panels.
-    """
-    curves = dict(getattr(history, "history", history))
-    if "loss" not in curves:
-        raise ValueError(f"history needs a 'loss' curve; got keys {sorted(curves)}.")
-    fig = Figure(figsize=(9, 3.2), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
-        for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
-            if key in curves:
-                epochs = np.arange(1, len(curves[key]) + 1)
-                ax.plot(epochs, curves[key], "o-", label=label)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return fig
 
 
 # ------------------------------------------------------------------------- feature maps
@@ -287,7 +243,7 @@ def feature_map_explorer(model, images, labels=None, layer_names: Sequence[str] 
             f"example {example.value}{digit}, layer {layer_menu.value}: {volume.shape[-1]} maps "
             f"of {volume.shape[0]} x {volume.shape[1]}"
         )
-        fig = viz.plot_feature_maps(volume, title=label.value, ncols=8)
+        fig = plot_feature_maps(volume, title=label.value, ncols=8)
         show_in_output(output, fig, label.value)
 
     layer_menu.observe(update, names="value")
@@ -311,14 +267,14 @@ def plot_misclassified(images, labels, predicted, limit: int = 12) -> Figure | s
         return "no mistakes"
     titles = [f"{int(labels[i])} -> {int(predicted[i])}" for i in wrong]
     ncols = min(6, wrong.size)
-    return viz.show_images([images[i] for i in wrong], titles=titles, cmap="gray_r",
+    return show_images([images[i] for i in wrong], titles=titles, cmap="gray_r",
                            ncols=ncols, size=1.4)  # fmt: skip
 
 
 def digits_grid(images, labels, count: int = 12) -> Figure:
     """The first ``count`` digits with their labels (a quick look at the data)."""
     count = min(count, len(images))
-    return viz.show_images([images[i] for i in range(count)],
+    return show_images([images[i] for i in range(count)],
                            titles=[f"label {int(labels[i])}" for i in range(count)],
                            cmap="gray_r", ncols=min(count, 6), size=1.4)  # fmt: skip
 

@@ -1,0 +1,166 @@
+"""References for chapter 02: the classic architectures as the papers and Keras give them.
+
+- ``keras.applications.VGG16(weights=None)`` for VGG-16 (:func:`vgg16_reference`);
+- for the other networks, the published layer tables (LeNet-5: LeCun et al. 1998; AlexNet:
+  Krizhevsky et al. 2012, the single-GPU version; the chapter's small ConvNet: its text),
+  written below as lists of layer dicts and turned into Keras models by :func:`reference_model`.
+
+Layer dicts are the chapter's format for an architecture (``activation_table`` reads it too)::
+
+    {"name": "C1", "type": "conv", "filters": 6, "f": 5}                 # stride 1, "valid"
+    {"name": "S2", "type": "pool", "f": 2, "stride": 2}                  # max pooling
+    {"name": "flatten", "type": "flatten"}
+    {"name": "F6", "type": "dense", "units": 84}
+
+``stride`` defaults to 1 and ``padding`` to ``"valid"`` ("same" is the other choice). Output
+shapes and parameter counts always come from Keras itself (``layer.output.shape``,
+``layer.count_params()``), never from a formula typed in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+# Imported lazily: importing keras takes seconds, and the unit tests of other chapters import
+# the references package without needing it.
+keras = None
+
+
+def load_keras():
+    """The keras module, imported on first use."""
+    global keras
+    if keras is None:
+        import keras as _k
+
+        keras = _k
+    return keras
+
+
+def lenet5_layers(num_classes: int = 10) -> list[dict]:
+    """LeNet-5's layers as in LeCun et al. (1998), Section II.B, for a 32x32x1 input.
+
+    C3 is fully connected to S2's six maps here (the paper uses a partial connection table),
+    and the output is a dense layer (the paper's is a layer of fixed RBF units).
+    """
+    return [
+        {"name": "C1", "type": "conv", "filters": 6, "f": 5},
+        {"name": "S2", "type": "pool", "f": 2, "stride": 2},
+        {"name": "C3", "type": "conv", "filters": 16, "f": 5},
+        {"name": "S4", "type": "pool", "f": 2, "stride": 2},
+        {"name": "C5", "type": "conv", "filters": 120, "f": 5},
+        {"name": "flatten", "type": "flatten"},
+        {"name": "F6", "type": "dense", "units": 84},
+        {"name": "output", "type": "dense", "units": num_classes},
+    ]
+
+
+def alexnet_layers(num_classes: int = 1000) -> list[dict]:
+    """AlexNet (Krizhevsky et al. 2012, Section 3.5) on one device: no grouping, no local
+    response normalisation (it has no parameters), dropout left out (no parameters either).
+    Overlapping max pooling, 3x3 windows with stride 2."""
+    return [
+        {"name": "conv1", "type": "conv", "filters": 96, "f": 11, "stride": 4},
+        {"name": "pool1", "type": "pool", "f": 3, "stride": 2},
+        {"name": "conv2", "type": "conv", "filters": 256, "f": 5, "padding": "same"},
+        {"name": "pool2", "type": "pool", "f": 3, "stride": 2},
+        {"name": "conv3", "type": "conv", "filters": 384, "f": 3, "padding": "same"},
+        {"name": "conv4", "type": "conv", "filters": 384, "f": 3, "padding": "same"},
+        {"name": "conv5", "type": "conv", "filters": 256, "f": 3, "padding": "same"},
+        {"name": "pool5", "type": "pool", "f": 3, "stride": 2},
+        {"name": "flatten", "type": "flatten"},
+        {"name": "fc6", "type": "dense", "units": 4096},
+        {"name": "fc7", "type": "dense", "units": 4096},
+        {"name": "fc8", "type": "dense", "units": num_classes},
+    ]
+
+
+def simple_convnet_layers(num_classes: int = 10) -> list[dict]:
+    """The chapter's small ConvNet (its section 1). Names are not checked for this one."""
+    return [
+        {"name": None, "type": "conv", "filters": 8, "f": 3, "padding": "same"},
+        {"name": None, "type": "pool", "f": 2, "stride": 2},
+        {"name": None, "type": "conv", "filters": 16, "f": 3, "padding": "same"},
+        {"name": None, "type": "pool", "f": 2, "stride": 2},
+        {"name": None, "type": "flatten"},
+        {"name": None, "type": "dense", "units": num_classes},
+    ]
+
+
+def reference_model(
+    input_shape: Sequence[int],
+    layers: Sequence[Mapping],
+    *,
+    activation: str = "relu",
+    pooling: str = "max",
+    final_activation: str = "softmax",
+):
+    """Build a Keras model from layer dicts (the references the checks compare with).
+
+    Args:
+        input_shape: (n_H, n_W, n_C) of one example.
+        layers: layer dicts (module docstring).
+        activation: of every conv and dense layer but the last dense one.
+        pooling: "max" or "average", for every pool layer.
+        final_activation: of the last dense layer.
+
+    Returns:
+        keras.Sequential, built, named layers where the dicts give a name.
+    """
+    k = load_keras()
+    pool_class = {"max": k.layers.MaxPooling2D, "average": k.layers.AveragePooling2D}[pooling]
+    last_dense = max((i for i, d in enumerate(layers) if d["type"] == "dense"), default=-1)
+    built = [k.Input(shape=tuple(input_shape))]
+    for index, spec in enumerate(layers):
+        name = spec.get("name")
+        stride, padding = spec.get("stride", 1), spec.get("padding", "valid")
+        if spec["type"] == "conv":
+            layer = k.layers.Conv2D(spec["filters"], spec["f"], strides=stride, padding=padding,
+                                    activation=activation, name=name)  # fmt: skip
+        elif spec["type"] == "pool":
+            layer = pool_class(spec["f"], strides=stride, padding=padding, name=name)
+        elif spec["type"] == "flatten":
+            layer = k.layers.Flatten(name=name)
+        elif spec["type"] == "dense":
+            act = final_activation if index == last_dense else activation
+            layer = k.layers.Dense(spec["units"], activation=act, name=name)
+        else:
+            raise ValueError(f"unknown layer type {spec['type']!r} in {dict(spec)}")
+        built.append(layer)
+    return k.Sequential(built)
+
+
+_SKIPPED = ("InputLayer", "Dropout")  # no parameters and no change of shape: not compared
+
+
+def model_layers(model) -> list:
+    """The layers of a model that the checks compare (no InputLayer, no Dropout)."""
+    return [layer for layer in model.layers if type(layer).__name__ not in _SKIPPED]
+
+
+def expected_activation_table(input_shape, layers) -> list[dict]:
+    """The rows Keras gives: each layer's output shape and parameter count from a built model."""
+    model = reference_model(input_shape, layers)
+    rows = [{"layer": "input", "shape": tuple(input_shape),
+             "size": int(np.prod(input_shape)), "params": 0}]  # fmt: skip
+    for layer in model_layers(model):
+        shape = tuple(int(n) for n in layer.output.shape[1:])
+        rows.append({"layer": layer.name, "shape": shape, "size": int(np.prod(shape)),
+                     "params": int(layer.count_params())})  # fmt: skip
+    return rows
+
+
+def vgg16_reference(input_shape: Sequence[int] = (224, 224, 3), num_classes: int = 1000):
+    """``keras.applications.VGG16(weights=None)`` for an input shape and a number of classes.
+
+    Args:
+        input_shape: (n_H, n_W, 3) of one example.
+        num_classes: units of the last dense layer.
+
+    Returns:
+        keras.Model, untrained (no download).
+    """
+    return load_keras().applications.VGG16(
+        weights=None, input_shape=tuple(input_shape), classes=num_classes
+    )

@@ -1,0 +1,306 @@
+"""What every chapter's figures and explorers share: grids of panels, image panels, tables,
+sliders and the plumbing that puts a figure into an ipywidgets ``Output``.
+
+"Extra code", kept out of the learner's way. Every plotting function builds a
+:class:`matplotlib.figure.Figure` directly, without pyplot, and returns it: nothing is
+registered with pyplot, so nothing needs closing, and a figure is shown once, as the value of
+the last line of a notebook cell under ``%matplotlib inline``.
+
+Explorers draw their first state as soon as they are built and put each figure into their
+``Output`` widget as a PNG (:func:`show_in_output`) rather than through ``display``: the same
+code then works in JupyterLab, when a notebook runs headless (nbclient, nbconvert, tests), and
+in the rendered HTML, which keeps the last state drawn.
+
+Conventions: channels last. An image is ``(H, W)`` or ``(H, W, C)``, a batch ``(N, H, W, C)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from helpers.gradients import relative_error
+
+__all__ = [
+    "Table",
+    "grid",
+    "html_table",
+    "int_slider",
+    "plot_feature_maps",
+    "plot_gradient_check",
+    "plain_table",
+    "plot_training_curves",
+    "show_image",
+    "show_images",
+    "show_in_output",
+]
+
+
+def grid(n_panels: int, ncols: int | None = None, size: float = 2.5, max_cols: int = 4):
+    """A figure with ``n_panels`` square panels in rows; spare axes are hidden.
+
+    Args:
+        n_panels: how many panels (>= 1).
+        ncols: panels per row (default: up to ``max_cols``).
+        size: width and height of one panel, in inches.
+        max_cols: the default number of columns.
+
+    Returns:
+        (fig, axes): a Figure and a list of ``n_panels`` Axes, row by row.
+    """
+    ncols = min(n_panels, ncols or max_cols)
+    nrows = math.ceil(n_panels / ncols)
+    fig = Figure(figsize=(size * ncols, size * nrows + 0.3), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n_panels])
+
+
+def show_images(images, titles=None, cmap: str = "gray", ncols: int | None = None, size=2.5):
+    """Show images in a grid.
+
+    Args:
+        images: a sequence of images, or an array of shape (N, H, W) or (N, H, W, C). Each image
+            is (H, W) (drawn with ``cmap``), (H, W, 1), or (H, W, 3|4) (RGB(A), float in [0, 1]
+            or uint8). A single (H, W) array is one image; pass one RGB image as ``[image]``.
+        titles: optional sequence of N strings.
+        cmap: colour map for 2-D images.
+        ncols: number of columns (default: up to 4).
+        size: width and height of one panel, in inches.
+
+    Returns:
+        matplotlib.figure.Figure.
+    """
+    if isinstance(images, np.ndarray) and images.ndim == 2:
+        images = [images]
+    images = list(images)
+    if not images:
+        raise ValueError("show_images needs at least one image; got an empty sequence.")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(titles)} titles.")
+    fig, axes = grid(len(images), ncols, size)
+    for index, (ax, image) in enumerate(zip(axes, images, strict=True)):
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim == 2:
+            ax.imshow(image, cmap=cmap)
+        elif image.ndim == 3 and image.shape[-1] in (3, 4):
+            ax.imshow(image)
+        else:
+            raise ValueError(
+                f"image {index} has shape {image.shape}; expected (H, W), (H, W, 1) or "
+                "(H, W, 3|4). A batch (N, H, W, C) is a sequence of images: pass it whole."
+            )
+        if titles is not None:
+            ax.set_title(str(titles[index]), fontsize=9)
+        ax.axis("off")
+    return fig
+
+
+def plot_feature_maps(maps, title: str | None = None, ncols: int = 8) -> Figure:
+    """Show every channel of one activation volume as a small image.
+
+    Args:
+        maps: array of shape (H, W, C): one example's activations, channels last.
+        title: optional title for the whole figure.
+        ncols: panels per row.
+
+    Returns:
+        matplotlib.figure.Figure with C panels, each with its own colour scale.
+    """
+    maps = np.asarray(maps, dtype=float)
+    if maps.ndim != 3:
+        hint = " For a batch (N, H, W, C), pass one example: maps[0]." if maps.ndim == 4 else ""
+        raise ValueError(f"maps must have shape (H, W, C); got {maps.shape}.{hint}")
+    n_channels = maps.shape[-1]
+    fig, axes = grid(n_channels, ncols, 1.4, max_cols=ncols)
+    for channel, ax in enumerate(axes):
+        ax.imshow(maps[..., channel], cmap="viridis")
+        ax.set_title(f"channel {channel}", fontsize=8)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def html_table(header: Sequence[str], body: Sequence[Sequence[str]], text_columns: int = 1) -> str:
+    """An HTML table: text columns aligned left, the numbers after them aligned right.
+
+    Args:
+        header: the column titles.
+        body: rows of cells, already formatted as strings.
+        text_columns: how many leading columns hold text rather than numbers.
+
+    Returns:
+        The HTML string.
+    """
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    lines = [
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{"left" if c < text_columns else "right"}">'
+            f"{html.escape(cell)}</td>"
+            for c, cell in enumerate(line)
+        )
+        + "</tr>"
+        for line in body
+    ]
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+
+
+def plot_gradient_check(analytic, numeric, title: str = "gradient check") -> Figure:
+    """Scatter every analytic gradient entry against its numerical estimate.
+
+    Points on the dashed line y = x agree. The title gives the relative error
+    ||a - n|| / (||a|| + ||n||).
+
+    Args:
+        analytic: gradient from the backward pass, any shape (e.g. dW of shape (f, f, C_prev, C)).
+        numeric: finite-difference estimate, same shape.
+        title: what is checked, e.g. "dW".
+
+    Returns:
+        matplotlib.figure.Figure.
+    """
+    error = relative_error(analytic, numeric)
+    a = np.asarray(analytic, dtype=float).ravel()
+    b = np.asarray(numeric, dtype=float).ravel()
+    low = float(min(a.min(initial=0.0), b.min(initial=0.0)))
+    high = float(max(a.max(initial=0.0), b.max(initial=0.0)))
+    margin = 0.05 * (high - low or 1.0)
+    fig = Figure(figsize=(4, 4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([low - margin, high + margin], [low - margin, high + margin], "--", color="grey", lw=1)
+    ax.scatter(b, a, s=12, alpha=0.7)
+    ax.set_xlabel("numerical gradient")
+    ax.set_ylabel("analytic gradient")
+    ax.set_aspect("equal")
+    ax.set_title(f"{title}: relative error {error:.1e} ({a.size} entries)", fontsize=10)
+    return fig
+
+
+def plain_table(header: Sequence[str], body: Sequence[Sequence[str]], text_columns: int = 1) -> str:
+    """The same table as :func:`html_table`, as aligned plain text with a rule under the header.
+
+    Args:
+        header: the column titles.
+        body: rows of cells, already formatted as strings.
+        text_columns: how many leading columns hold text (padded on the right, the rest on the left).
+
+    Returns:
+        The text, one line per row.
+    """
+    lines = [list(header), *[list(line) for line in body]]
+    widths = [max(len(line[c]) for line in lines) for c in range(len(header))]
+    lines.insert(1, ["-" * w for w in widths])
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if c < text_columns else cell.rjust(w)
+            for c, (cell, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in lines
+    )
+
+
+class Table:
+    """A table: HTML in a notebook, plain text elsewhere (``repr``, a terminal, a text-only export).
+
+    Args:
+        header: the column titles.
+        body: rows of cells, already formatted as strings.
+        text_columns: how many leading columns hold text rather than numbers.
+
+    ``.data`` is the HTML string; ``repr(table)`` is :func:`plain_table`'s text.
+    """
+
+    def __init__(self, header: Sequence[str], body: Sequence[Sequence[str]], text_columns: int = 1):
+        self.data = html_table(header, body, text_columns)
+        self._plain = plain_table(header, body, text_columns)
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return self._plain
+
+
+def plot_training_curves(history, title: str = "") -> Figure:
+    """Loss and accuracy per epoch, from a Keras History (or its ``.history`` dict).
+
+    Args:
+        history: keras.callbacks.History, or a dict {"loss": [...], "accuracy": [...],
+            "val_loss": [...], ...} as ``History.history``.
+        title: the figure's title.
+
+    Returns:
+        matplotlib.figure.Figure with two panels.
+    """
+    curves = dict(getattr(history, "history", history))
+    if "loss" not in curves:
+        raise ValueError(f"history needs a 'loss' curve; got keys {sorted(curves)}.")
+    fig = Figure(figsize=(9, 3.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
+            if key in curves:
+                epochs = np.arange(1, len(curves[key]) + 1)
+                ax.plot(epochs, curves[key], "o-", label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def show_image(ax, image, title: str | None = None) -> None:
+    """Draw an image with its pixel edges at integer coordinates, without ticks.
+
+    Pixel ``(row, col)`` covers ``[col, col + 1) x [row, row + 1)``, so a box
+    ``(y1, x1, y2, x2)`` with exclusive ends (:mod:`helpers.boxes`) outlines exactly its pixels.
+
+    Args:
+        ax: a matplotlib Axes.
+        image: (H, W) or (H, W, 3) array.
+        title: optional panel title.
+    """
+    image = np.asarray(image)
+    ax.imshow(image, extent=(0, image.shape[1], image.shape[0], 0), interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def show_in_output(output: widgets.Output, fig, text: str) -> None:
+    """Replace what ``output`` shows by ``fig`` (PNG), with ``text`` as its plain-text form."""
+    data = {"text/plain": text}
+    if fig is not None:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+
+
+def int_slider(description: str, value: int, low: int, high: int) -> widgets.IntSlider:
+    """An integer slider that updates when released; fails if ``value`` is outside low..high."""
+    if not low <= value <= high:
+        raise ValueError(f"{description}={value} is outside the explorer's range {low}..{high}.")
+    return widgets.IntSlider(
+        value=value,
+        min=low,
+        max=high,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
