@@ -10,11 +10,8 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import time
 
-import nbformat
-
-from helpers.grading.solutions import source_notebook_path
+from helpers.grading.execute import execute_chapter, stdout_text
 
 CHAPTER = "02_keras_classics"
 FIGURES = {
@@ -27,22 +24,6 @@ FIGURES = {
 }
 
 
-def execute_chapter() -> str:
-    """Run the solved chapter; return everything its cells printed (stdout)."""
-    from nbclient import NotebookClient
-
-    path = source_notebook_path(CHAPTER)
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
-    return "\n".join(
-        output.get("text", "")
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if output.output_type == "stream" and output.name == "stdout"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -52,9 +33,9 @@ def main() -> None:
 
     times, printed = [], ""
     for _ in range(args.repeats):
-        start = time.perf_counter()
-        printed = execute_chapter()
-        times.append(time.perf_counter() - start)
+        executed = execute_chapter(CHAPTER)
+        printed = stdout_text(executed.notebook)
+        times.append(executed.seconds)
         accuracy = re.search(FIGURES["LeNet-5 test accuracy"], printed)
         print(f"  run {len(times)}: {times[-1]:.1f} s, LeNet-5 test accuracy "
               f"{accuracy.group(1) if accuracy else '?'}", flush=True)  # fmt: skip

@@ -12,36 +12,13 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import time
 
-import nbformat
-
-from helpers.grading.solutions import source_notebook_path
+from helpers.grading.execute import execute_chapter, stdout_text
 
 CHAPTER = "05_object_detection"
 MAP_LINE = re.compile(
     r"mAP@0\.5 on (\d+) held-out scenes: ([\d.]+) \(course\), ([\d.]+) \(pycocotools\)"
 )
-
-
-def execute_chapter() -> tuple[float, str]:
-    """Run the solved chapter once; return (seconds, all of its stdout)."""
-    from nbclient import NotebookClient
-
-    path = source_notebook_path(CHAPTER)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
-    text = "".join(
-        output.get("text", "")
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if output.output_type == "stream" and output.name == "stdout"
-    )
-    return seconds, text
 
 
 def main() -> None:
@@ -53,8 +30,9 @@ def main() -> None:
 
     times, maps = [], []
     for run in range(args.repeats):
-        seconds, text = execute_chapter()
-        found = MAP_LINE.search(text)
+        executed = execute_chapter(CHAPTER)
+        seconds = executed.seconds
+        found = MAP_LINE.search(stdout_text(executed.notebook))
         if found is None:
             raise SystemExit(f"run {run + 1}: no mAP line in the chapter's output")
         scenes, course, coco = int(found[1]), float(found[2]), float(found[3])

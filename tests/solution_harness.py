@@ -1,9 +1,23 @@
 """Load a chapter's instructor solutions, or a copy of them with one bug planted, for the
-tests of that chapter's checks (tests/test_checks_*.py)."""
+tests of that chapter's checks (tests/test_checks_*.py) and the grading tests."""
 
 from __future__ import annotations
 
 from helpers.grading.solutions import load_solutions, solution_cells
+
+
+def replaced(source: str, *replacements: tuple[str, str]) -> str:
+    """`source` with exact text replacements, each of which must apply.
+
+    Args:
+        source: a cell's source, e.g. one solution cell.
+        *replacements: (old, new) pairs of text; a pair whose `old` is not found fails the
+            test, so a planted bug cannot silently stop being planted.
+    """
+    for old, new in replacements:
+        assert old in source, f"{old!r} is not in the source any more"
+        source = source.replace(old, new)
+    return source
 
 
 def mutant(chapter: str, grade_id: str, *replacements: tuple[str, str]) -> dict:
@@ -12,14 +26,10 @@ def mutant(chapter: str, grade_id: str, *replacements: tuple[str, str]) -> dict:
     Args:
         chapter: e.g. "01_convolution".
         grade_id: the solution cell to change (the function's name).
-        *replacements: (old, new) pairs of text; a pair whose `old` is not found fails the
-            test, so a planted bug cannot silently stop being planted.
+        *replacements: (old, new) pairs of text, as for `replaced`.
 
     Returns:
         The namespace of the chapter's solutions, with that one function replaced.
     """
-    source = solution_cells(chapter)[grade_id]
-    for old, new in replacements:
-        assert old in source, f"{old!r} is not in the {grade_id} solution any more"
-        source = source.replace(old, new)
+    source = replaced(solution_cells(chapter)[grade_id], *replacements)
     return load_solutions(chapter, replace={grade_id: source})

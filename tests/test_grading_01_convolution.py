@@ -1,10 +1,12 @@
-"""The whole nbgrader pipeline, for real, on chapter 01, in a temporary copy of the course.
+"""Chapter 01's own grading assertions, beyond the contract (tests/test_grading_contract.py).
 
-The fixture submits the notebooks a class would hand in, autogrades them (the one execution
-of the solved chapter per test run), generates feedback and exports grades; the tests read
-the results. Besides blank / solved / one function, it covers the ways a grader breaks: a
-TensorFlow warning in a test cell, a deleted test cell, a learner who patches the checks,
-and a corrupt file.
+The contract grades chapter 01's class once per run, with three extra students whose scores
+it checks: `tf_warning` (TensorFlow logs a warning to stderr in a passing test cell),
+`deleted_test_cell` (nbgrader puts the cell back) and `patched_checks` (a learner who replaces
+the checks by functions that accept anything). Here: what the patched learner's feedback says,
+and that the stderr pattern is what lets the warning cell score. A second, small class (an
+infinite loop, a killed kernel) is graded with a short cell timeout, which the contract's run
+must not have.
 """
 
 from __future__ import annotations
@@ -13,19 +15,8 @@ import csv
 import re
 
 import pytest
-from grading_harness import (
-    errors_in,
-    grade_class,
-    hidden_test_lines,
-    leaked_hidden_lines,
-    max_points,
-    new_course,
-    only,
-    scores,
-    submit,
-    visible_text,
-    with_solutions,
-)
+from grading_harness import Submission, grade_class
+from test_grading_contract import contract
 
 from helpers.grading.config import IGNORED_STDERR_PATTERN
 from helpers.grading.feedback import HIDDEN_NOTE
@@ -34,106 +25,16 @@ from helpers.grading.solutions import solution_cells
 pytestmark = pytest.mark.slow
 
 CHAPTER = "01_convolution"
-SOLUTIONS = solution_cells(CHAPTER)
-ZEROS_WITH_PATCHED_CHECKS = """
-def conv_forward(A_prev, W, b, stride=1, pad=0):
-    import numpy as np
-    f = W.shape[0]
-    n_H = (A_prev.shape[1] + 2 * pad - f) // stride + 1
-    n_W = (A_prev.shape[2] + 2 * pad - f) // stride + 1
-    return np.zeros((A_prev.shape[0], n_H, n_W, W.shape[3])), (A_prev, W, b, stride, pad)
-
-# Trying to fool the grader: replace the checks by functions that accept anything.
-checks.check_conv_forward = lambda *args, **kwargs: None
-checks.compare_conv_forward = lambda *args, **kwargs: None
-"""
-TF_WARNING_IN_ZERO_PAD = SOLUTIONS["zero_pad"].replace(
-    "    return X_pad",
-    '    tf.get_logger().warning("5 out of the last 5 calls triggered tf.function retracing.")\n'
-    "    return X_pad",
-)
-EXPECTED = {
-    "blank": dict.fromkeys(max_points(CHAPTER), 0.0),
-    "solved": max_points(CHAPTER),
-    "only_conv_forward": only(CHAPTER, "test_conv_forward"),
-    "tf_warning": only(CHAPTER, "test_zero_pad"),
-    "deleted_test_cell": only(CHAPTER, "test_conv_forward"),
-    "patched_checks": dict.fromkeys(max_points(CHAPTER), 0.0),
-}
 
 
-def submissions(release_nb) -> dict:
-    """{student: notebook} for the class this test grades (keys match EXPECTED)."""
-    deleted = with_solutions(release_nb, {"conv_forward": SOLUTIONS["conv_forward"]})
-    deleted.cells = [c for c in deleted.cells if c.get("id") != "test_conv_forward"]
-    return {
-        "blank": with_solutions(release_nb, {}),
-        "solved": with_solutions(release_nb, SOLUTIONS),
-        "only_conv_forward": with_solutions(
-            release_nb, {"conv_forward": SOLUTIONS["conv_forward"]}
-        ),
-        "tf_warning": with_solutions(release_nb, {"zero_pad": TF_WARNING_IN_ZERO_PAD}),
-        "deleted_test_cell": deleted,
-        "patched_checks": with_solutions(release_nb, {"conv_forward": ZEROS_WITH_PATCHED_CHECKS}),
-    }
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    release_nb = new_course(root, CHAPTER)
-    for student, nb in submissions(release_nb).items():
-        submit(root, CHAPTER, student, nb)
-    corrupt = root / "submitted" / "corrupt" / CHAPTER
-    corrupt.mkdir(parents=True)
-    (corrupt / f"{CHAPTER}.ipynb").write_text('{"cells": [{"cell_type": "code", "sour')
-    return {"root": root, **grade_class(root, CHAPTER)}
-
-
-@pytest.mark.parametrize("student", list(EXPECTED))
-def test_each_submission_gets_exactly_its_points(graded, student):
-    assert scores(graded["root"], CHAPTER, student) == EXPECTED[student]
-
-
-def test_solved_chapter_runs_top_to_bottom_without_an_error(graded):
-    path = graded["root"] / "autograded" / "solved" / CHAPTER / f"{CHAPTER}.ipynb"
-    assert errors_in(path) == []
-
-
-def test_nobody_else_failed(graded):
-    assert graded["failed"] == {}
-
-
-def test_corrupt_submission_is_set_aside_with_a_reason(graded):
-    assert list(graded["set_aside"]) == ["corrupt"]
-    why = graded["root"] / "submitted_unreadable" / "corrupt" / CHAPTER / "WHY.txt"
-    assert "01_convolution.ipynb" in why.read_text()
-
-
-def test_export_has_one_row_per_graded_student_with_the_right_total(graded):
-    with graded["grades_csv"].open() as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == set(EXPECTED)
-    for student, expected in EXPECTED.items():
-        assert float(rows[student]["score"]) == sum(expected.values())
-        assert float(rows[student]["max_score"]) == sum(max_points(CHAPTER).values())
-
-
-@pytest.mark.parametrize("student", list(EXPECTED))
-def test_feedback_never_shows_hidden_tests(graded, student):
-    assert len(hidden_test_lines(CHAPTER)) > 20
-    assert leaked_hidden_lines(graded["root"], CHAPTER, student) == []
-
-
-def test_hidden_test_lines_are_there_before_feedback_strips_them(graded):
-    """The leak check above can fail: the autograded notebook does contain the hidden code."""
-    autograded = graded["root"] / "autograded" / "solved" / CHAPTER / f"{CHAPTER}.ipynb"
-    assert "checks.random_conv_cases(seed=303" in autograded.read_text()
+@pytest.fixture
+def graded(graded_class):
+    """Chapter 01's contract class, graded once per run (see conftest.py)."""
+    return graded_class(contract(CHAPTER))
 
 
 def test_feedback_of_a_hidden_failure_says_what_differs(graded):
-    page = graded["root"] / "feedback" / "patched_checks" / CHAPTER / f"{CHAPTER}.html"
-    text = visible_text(page)
+    text = graded.feedback_text("patched_checks")
     assert "conv_forward: Z differs from tf.nn.conv2d" in text
     assert HIDDEN_NOTE in text
 
@@ -151,28 +52,35 @@ def test_ignore_pattern_is_what_lets_the_tf_warning_cell_score():
     assert re.search(IGNORED_STDERR_PATTERN, warning)
 
 
+CONV_FORWARD = solution_cells(CHAPTER)["conv_forward"]
+FOREVER = "def conv_single_step(a_slice_prev, W, b):\n    while True:\n        pass\n"
+KILL_KERNEL = "import os\n\nos._exit(1)\n"
+UNRULY = {
+    "infinite_loop": Submission(
+        written={"conv_single_step": FOREVER, "conv_forward": CONV_FORWARD},
+        passes=("test_conv_forward",),
+    ),
+    "kills_kernel": Submission(written={"zero_pad": KILL_KERNEL, "conv_forward": CONV_FORWARD}),
+}
+
+
 @pytest.fixture(scope="module")
 def unruly(tmp_path_factory):
     """A learner whose function never returns, and one whose notebook kills its kernel.
 
-    Graded with a 45 s cell timeout (the course's is 300 s) to keep the test short.
+    Graded with a 45 s cell timeout (the course's is 300 s) to keep the test short; the
+    contract's class is graded with the course's own settings, so this is a class of its own.
     """
-    root = tmp_path_factory.mktemp("unruly")
-    release_nb = new_course(root, CHAPTER)
-    forever = "def conv_single_step(a_slice_prev, W, b):\n    while True:\n        pass\n"
-    submit(root, CHAPTER, "infinite_loop", with_solutions(release_nb, {
-        "conv_single_step": forever, "conv_forward": SOLUTIONS["conv_forward"]}))  # fmt: skip
-    submit(root, CHAPTER, "kills_kernel", with_solutions(release_nb, {
-        "zero_pad": "import os\n\nos._exit(1)\n", "conv_forward": SOLUTIONS["conv_forward"]}))  # fmt: skip
-    return {"root": root, **grade_class(root, CHAPTER, "--Execute.timeout=45")}
+    return grade_class(tmp_path_factory.mktemp("unruly"), CHAPTER, UNRULY, "--Execute.timeout=45")
 
 
 def test_an_infinite_loop_costs_only_its_own_cell(unruly):
-    assert scores(unruly["root"], CHAPTER, "infinite_loop") == only(CHAPTER, "test_conv_forward")
+    expected = UNRULY["infinite_loop"].expected_scores(CHAPTER)
+    assert unruly.scores("infinite_loop") == expected
 
 
 def test_a_killed_kernel_is_reported_and_the_class_still_graded(unruly):
-    assert list(unruly["failed"]) == ["kills_kernel"]
-    with unruly["grades_csv"].open() as handle:
+    assert list(unruly.failed) == ["kills_kernel"]
+    with unruly.grades_csv.open() as handle:
         rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
     assert rows == {"infinite_loop": 3.0, "kills_kernel": 0.0}

@@ -8,14 +8,15 @@ import re
 import nbformat
 import pytest
 
-from helpers.grading import course
-from helpers.grading.config import COURSE_ROOT, LEARNER_NOTEBOOKS_DIR, SOURCE_DIR
+from helpers.grading import chapters, course
+from helpers.grading.config import COURSE_ROOT, LEARNER_NOTEBOOKS_DIR
+from helpers.grading.solutions import hidden_test_lines, source_notebook
 
-CHAPTERS = sorted(p.name for p in SOURCE_DIR.iterdir() if p.is_dir())
+CHAPTERS = chapters.names()
 
 
 def load(chapter):
-    return nbformat.read(SOURCE_DIR / chapter / f"{chapter}.ipynb", as_version=4)
+    return source_notebook(chapter)
 
 
 def source_text(chapter):
@@ -40,6 +41,17 @@ def test_chapter_opens_with_the_environment_check(chapter):
     first_code = next(c for c in load(chapter).cells if c.cell_type == "code")
     assert first_code.id == "environment-check"
     assert f'check_environment(chapter="{chapter}")' in first_code.source
+
+
+def test_every_chapter_has_the_same_environment_check_apart_from_its_name():
+    """AUTHORING.md: the cell is copied from chapter 01 with the chapter's name; it must not drift."""
+    checks = {}
+    for chapter in CHAPTERS:
+        cell = next(c for c in load(chapter).cells if c.get("id") == "environment-check")
+        checks[chapter] = cell.source.replace(chapter, "<chapter>")
+    assert "<chapter>" in checks["01_convolution"]
+    differ = [chapter for chapter in CHAPTERS if checks[chapter] != checks["01_convolution"]]
+    assert differ == [], f"environment-check differs from chapter 01's in {differ}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -73,9 +85,19 @@ def test_chapter_01_grades_the_functions_the_syllabus_names():
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_learner_notebook_has_no_solution_and_no_hidden_test(chapter):
-    learner = (LEARNER_NOTEBOOKS_DIR / f"{chapter}.ipynb").read_text()
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "random_conv_cases"):
+def test_learner_notebook_has_no_hidden_test(chapter):
+    path = chapters.get(chapter).learner_notebook()
+    assert "BEGIN HIDDEN TESTS" not in path.read_text()
+    learner = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    hidden = hidden_test_lines(chapter)
+    assert hidden, "every test cell has hidden tests, so there are lines to look for"
+    assert [line for line in hidden if line in learner] == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_learner_notebook_has_no_solution(chapter):
+    learner = chapters.get(chapter).learner_notebook().read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION"):
         assert marker not in learner
     solution_lines = {
         line.strip()

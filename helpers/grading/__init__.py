@@ -3,4 +3,11 @@
 Run it as ``python -m helpers.grading COMMAND [CHAPTER]`` (the Makefile does): every command
 checks its inputs first and says what is missing in plain words, then calls nbgrader with
 the course root ``assignments/``.
+
+- ``chapters``: the list of chapters and every path of a chapter (the one rule for paths).
+- ``course``: the commands behind the CLI (``__main__``).
+- ``execute``: run a solved chapter top to bottom (``make html``, the benchmarks).
+- ``solutions``: read the instructor notebook's solutions and hidden tests (tests, benchmarks).
+- ``feedback``: the preprocessor that keeps hidden tests out of feedback.
+- ``config``: settings shared with ``assignments/nbgrader_config.py``.
 """

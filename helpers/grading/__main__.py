@@ -16,8 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from helpers.grading import course
-from helpers.grading.config import COURSE_ROOT, LEARNER_NOTEBOOKS_DIR, REPO_ROOT
+from helpers.grading import chapters, course
+from helpers.grading.config import COURSE_ROOT, HTML_DIR, LEARNER_NOTEBOOKS_DIR
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             course.export_grades(root)
             return 0
-        for chapter in course.chapters(root, args.chapter):
+        for chapter in chapters.select(args.chapter, root):
             if args.command == "release":
                 course.release(root, chapter, args.notebooks)
             elif args.command == "check-release":
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "feedback":
                 course.feedback(root, chapter)
             elif args.command == "html":
-                course.render_html(root, chapter, REPO_ROOT / "build" / "html")
-    except course.CourseError as error:
+                course.render_html(root, chapter, HTML_DIR)
+    except chapters.CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

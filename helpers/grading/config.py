@@ -4,8 +4,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COURSE_ROOT = REPO_ROOT / "assignments"
-SOURCE_DIR = COURSE_ROOT / "source"
 LEARNER_NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+HTML_DIR = REPO_ROOT / "build" / "html"  # `make html` writes the solved chapters here
 
 # The slowest legitimate cell in any chapter (a training run) takes well under this on 2 cores.
 SLOWEST_CELL_SECONDS = 300

@@ -19,15 +19,15 @@ from pathlib import Path
 
 import nbformat
 
-NOTEBOOK_SUFFIX = ".ipynb"
+from helpers.grading import chapters
+from helpers.grading.chapters import NOTEBOOK_SUFFIX, Chapter, CourseError
+from helpers.grading.config import COURSE_ROOT, HTML_DIR
+from helpers.grading.execute import execute_chapter
+
 CRASHED_KERNEL = (
     "the notebook stopped its kernel before the end (os._exit, a crash in compiled code, or "
     "out of memory); open it and run it top to bottom to see which cell"
 )
-
-
-class CourseError(Exception):
-    """Something an instructor must fix before the command can run; the message says what."""
 
 
 def check_course_root(root: Path) -> Path:
@@ -44,18 +44,6 @@ def check_course_root(root: Path) -> Path:
     if not (root / "source").is_dir():
         raise CourseError(f"{root} has no source/ folder with the instructor notebooks.")
     return root
-
-
-def chapters(root: Path, which: str = "all") -> list[str]:
-    """The chapter names to work on: every folder of source/, or the one asked for."""
-    known = sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and p.name[0] != ".")
-    if which == "all":
-        return known
-    if which not in known:
-        raise CourseError(
-            f"No chapter {which!r} in {root / 'source'}. Chapters: {', '.join(known)}."
-        )
-    return [which]
 
 
 def nbgrader_command() -> list[str]:
@@ -94,8 +82,38 @@ def run_nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.Compl
 
 
 # ------------------------------------------------------------------------------ release
+def copy_chapter(chapter: str, target: Path, root: Path = COURSE_ROOT) -> Chapter:
+    """Make `target` a course root that holds one chapter's source and nothing else.
+
+    The copy has the course's nbgrader_config.py and source/<chapter>/, but no gradebook,
+    release or submissions: a scratch course to release, grade or time one chapter in.
+
+    Args:
+        chapter: the chapter's name, e.g. "01_convolution".
+        target: the folder to create (it may exist, but must not hold this chapter's source).
+        root: the course root to copy from.
+
+    Returns:
+        The chapter, with paths in the copy.
+
+    Raises:
+        CourseError: no such chapter in `root`.
+    """
+    original = chapters.get(chapter, root)
+    copied = original.at(target)
+    copied.source_folder.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(original.root / "nbgrader_config.py", copied.root)
+    shutil.copytree(original.source_folder, copied.source_folder)
+    return copied
+
+
 def release(root: Path, chapter: str, notebooks_dir: Path) -> list[Path]:
     """Generate a chapter's learner notebooks with nbgrader and copy them to notebooks_dir.
+
+    Args:
+        root: the course root.
+        chapter: the chapter's name, e.g. "01_convolution".
+        notebooks_dir: the folder of learner notebooks (the repository's notebooks/).
 
     Returns:
         The paths written in notebooks_dir.
@@ -103,7 +121,7 @@ def release(root: Path, chapter: str, notebooks_dir: Path) -> list[Path]:
     run_nbgrader(root, "generate_assignment", chapter, "--force")
     notebooks_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in sorted((root / "release" / chapter).glob(f"*{NOTEBOOK_SUFFIX}")):
+    for path in sorted(Chapter(chapter, root).release_folder.glob(f"*{NOTEBOOK_SUFFIX}")):
         target = notebooks_dir / path.name
         shutil.copyfile(path, target)
         written.append(target)
@@ -112,21 +130,24 @@ def release(root: Path, chapter: str, notebooks_dir: Path) -> list[Path]:
 
 
 def check_release(root: Path, chapter: str, notebooks_dir: Path) -> None:
-    """Fail when notebooks_dir does not hold exactly what `release` would write now."""
+    """Fail when notebooks_dir does not hold exactly what `release` would write now.
+
+    Args:
+        root: the course root.
+        chapter: the chapter's name, e.g. "01_convolution".
+        notebooks_dir: the folder of learner notebooks (the repository's notebooks/).
+    """
     with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "course"
-        (copy / "source").mkdir(parents=True)
-        shutil.copy(root / "nbgrader_config.py", copy)
-        shutil.copytree(root / "source" / chapter, copy / "source" / chapter)
-        fresh = release(copy, chapter, Path(scratch) / "notebooks")
+        copy = copy_chapter(chapter, Path(scratch) / "course", root)
+        fresh = release(copy.root, chapter, Path(scratch) / "notebooks")
         for path in fresh:
             committed = notebooks_dir / path.name
             if not committed.exists():
                 raise CourseError(f"{committed} is missing: run `make release`.")
             if _normalised(committed) != _normalised(path):
                 raise CourseError(
-                    f"{committed} is out of date with {root / 'source' / chapter}: run "
-                    "`make release` (never edit the learner notebooks by hand)."
+                    f"{committed} is out of date with {Chapter(chapter, root).source_folder}: "
+                    "run `make release` (never edit the learner notebooks by hand)."
                 )
     print(f"\N{CHECK MARK} {chapter}: learner notebooks are up to date")
 
@@ -140,6 +161,10 @@ def _normalised(path: Path) -> str:
 def submissions(root: Path, chapter: str) -> dict[str, list[Path]]:
     """{student id: notebooks} under submitted/<student>/<chapter>/.
 
+    Args:
+        root: the course root.
+        chapter: the chapter's name, e.g. "01_convolution".
+
     Raises:
         CourseError: when there is no submitted/ folder or no submission of this chapter.
     """
@@ -148,14 +173,18 @@ def submissions(root: Path, chapter: str) -> dict[str, list[Path]]:
         raise CourseError(
             f"There is no {submitted} folder yet. Collect the submissions first (`make collect "
             f"CH={chapter}` from a JupyterHub exchange, or `make zip-collect CH={chapter}` for an "
-            f"LMS download), or copy each one to submitted/<student>/{chapter}/{chapter}.ipynb."
+            f"LMS download), or copy each one to "
+            f"{Chapter(chapter, root).submitted_notebook('<student>')}."
         )
-    found = {
-        student.name: sorted((student / chapter).glob(f"*{NOTEBOOK_SUFFIX}"))
-        for student in sorted(submitted.iterdir())
-        if (student / chapter).is_dir()
-    }
-    found = {student: paths for student, paths in found.items() if paths}
+    found = {}
+    for student in sorted(path.name for path in submitted.iterdir()):
+        # Every notebook in the folder, not only <chapter>.ipynb: nbgrader reads them all, so
+        # a corrupt one under any name must be found here and set aside.
+        notebooks = sorted(
+            Chapter(chapter, root).submitted_folder(student).glob(f"*{NOTEBOOK_SUFFIX}")
+        )
+        if notebooks:
+            found[student] = notebooks
     if not found:
         raise CourseError(f"No submission of {chapter} in {submitted}/<student>/{chapter}/.")
     return found
@@ -193,10 +222,10 @@ def autograde(root: Path, chapter: str, *nbgrader_args: str) -> dict[str, dict[s
     for student, paths in submissions(root, chapter).items():
         problems = unreadable_notebooks(paths)
         if problems:
-            target = root / "submitted_unreadable" / student / chapter
+            target = Chapter(chapter, root).unreadable_folder(student)
             if target.exists():
                 shutil.rmtree(target)
-            shutil.move(root / "submitted" / student / chapter, target)
+            shutil.move(Chapter(chapter, root).submitted_folder(student), target)
             reasons = "; ".join(f"{path.name}: {why}" for path, why in problems.items())
             (target / "WHY.txt").write_text(reasons + "\n")
             set_aside[student] = reasons
@@ -252,17 +281,23 @@ def export_grades(root: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------------- html
-def render_html(root: Path, chapter: str, out_dir: Path) -> Path:
-    """Execute the solved (instructor) notebook of a chapter and render it as HTML."""
-    from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
+def render_html(root: Path, chapter: str, out_dir: Path = HTML_DIR) -> Path:
+    """Execute the solved (instructor) notebook of a chapter and render it as HTML.
 
-    source = root / "source" / chapter / f"{chapter}{NOTEBOOK_SUFFIX}"
-    nb = nbformat.read(source, as_version=4)
-    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(source.parent)}}).execute()
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{chapter}.html"
+    Args:
+        root: the course root.
+        chapter: the chapter's name, e.g. "01_convolution".
+        out_dir: the folder to write <chapter>.html in (build/html/ by default).
+
+    Returns:
+        The page written.
+    """
+    from nbconvert import HTMLExporter  # slow to import; only this command needs it
+
+    executed = execute_chapter(chapter, root)
+    body, _ = HTMLExporter().from_notebook_node(executed.notebook)
+    out = Chapter(chapter, root).html_page(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body)
     print(f"wrote {out}")
     return out

@@ -1,26 +1,32 @@
-"""Load the instructor's solutions from a source notebook, for tests and benchmarks.
+"""Read the instructor-only parts of a source notebook, for tests and benchmarks.
 
-Solutions live only in the instructor notebooks (between nbgrader's solution markers); this
-module runs those cells so that the test suite can check the course's checks against them
-and the benchmark can time them. It never copies them anywhere.
+Solutions and hidden tests live only in the instructor notebooks (between nbgrader's markers).
+This module runs the solution cells so that the test suite can check the course's checks
+against them and the benchmarks can time them, and lists the hidden-test lines so that the
+tests can make sure no learner-facing file shows them. It never copies them anywhere.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 import nbformat
 
-from helpers.grading.config import SOURCE_DIR
+from helpers.grading import chapters
+
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
-def source_notebook_path(chapter: str) -> Path:
-    """The instructor notebook of a chapter, e.g. assignments/source/01_convolution/01_convolution.ipynb."""
-    path = SOURCE_DIR / chapter / f"{chapter}.ipynb"
-    if not path.exists():
-        known = sorted(p.name for p in SOURCE_DIR.iterdir() if p.is_dir())
-        raise FileNotFoundError(f"No source notebook {path}. Chapters: {', '.join(known)}.")
-    return path
+def source_notebook(chapter: str) -> nbformat.NotebookNode:
+    """A chapter's instructor notebook, read from the course (assignments/source/).
+
+    Args:
+        chapter: the chapter's name, e.g. "01_convolution".
+
+    Raises:
+        CourseError: no such chapter; the message lists the chapters there are.
+    """
+    return nbformat.read(chapters.get(chapter).source_notebook, as_version=4)
 
 
 def _python_only(source: str) -> str:
@@ -31,8 +37,12 @@ def _python_only(source: str) -> str:
 
 
 def solution_cells(chapter: str) -> dict[str, str]:
-    """{grade_id: source} of every solution cell of a chapter, in notebook order."""
-    nb = nbformat.read(source_notebook_path(chapter), as_version=4)
+    """{grade_id: source} of every solution cell of a chapter, in notebook order.
+
+    Args:
+        chapter: the chapter's name, e.g. "01_convolution".
+    """
+    nb = source_notebook(chapter)
     return {
         cell.metadata["nbgrader"]["grade_id"]: cell.source
         for cell in nb.cells
@@ -51,7 +61,7 @@ def load_solutions(chapter: str, replace: dict[str, str] | None = None) -> dict:
     Returns:
         The namespace dict: every function the solution cells define, plus the imports.
     """
-    nb = nbformat.read(source_notebook_path(chapter), as_version=4)
+    nb = source_notebook(chapter)
     namespace: dict = {"__name__": f"solutions_{chapter}"}
     imports = next(cell for cell in nb.cells if cell.get("id") == "imports")
     exec(compile(_python_only(imports.source), f"{chapter}:imports", "exec"), namespace)
@@ -59,3 +69,22 @@ def load_solutions(chapter: str, replace: dict[str, str] | None = None) -> dict:
         source = (replace or {}).get(grade_id, source)
         exec(compile(source, f"{chapter}:{grade_id}", "exec"), namespace)
     return namespace
+
+
+def hidden_test_lines(chapter: str) -> list[str]:
+    """Every line of a chapter's hidden-test code that says something, stripped, in order.
+
+    Lines that are too short to mean anything on their own (a lone bracket, ``pass``) are
+    left out: they appear in any code, so finding one elsewhere would not show a leak.
+
+    Args:
+        chapter: the chapter's name, e.g. "01_convolution".
+
+    Returns:
+        The lines, with repeats (several test cells open with the same lines).
+    """
+    lines = []
+    for cell in source_notebook(chapter).cells:
+        for region in HIDDEN_REGION.findall(cell.source):
+            lines += [line.strip() for line in region.splitlines()]
+    return [line for line in lines if len(re.sub(r"\W", "", line)) >= 8]
