@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import solution_harness
-from matplotlib.figure import Figure
+from solution_harness import mutant
 
 from helpers.checks import object_detection as checks
 from helpers.checks.common import CheckFailed
-from helpers.grading.solutions import load_solutions, solution_cells
+from helpers.grading.solutions import solution_cells
 from helpers.references import object_detection as ref
-from helpers.viz import object_detection as viz_detection
 
 CHAPTER = "05_object_detection"
 GRADED = [
@@ -28,16 +26,6 @@ GRADED = [
     "yolo_loss",
     "mean_average_precision",
 ]
-
-
-@pytest.fixture(scope="module")
-def solved():
-    return load_solutions(CHAPTER)
-
-
-def mutant(grade_id: str, *replacements: tuple[str, str]) -> dict:
-    """The chapter's solutions with one function changed (see solution_harness.mutant)."""
-    return solution_harness.mutant(CHAPTER, grade_id, *replacements)
 
 
 def test_the_chapter_grades_the_functions_the_issue_names():
@@ -119,19 +107,22 @@ def test_unwritten_function_says_to_write_it():
 
 # ----------------------------------------------------------------------- planted bugs
 def test_swapped_centre_coordinates_are_named():
-    broken = mutant("localisation_target", ("[centre_x, centre_y,", "[centre_y, centre_x,"))
+    broken = mutant(
+        CHAPTER, "localisation_target", ("[centre_x, centre_y,", "[centre_y, centre_x,")
+    )
     with pytest.raises(CheckFailed, match="b_x is horizontal"):
         checks.check_localisation_target(broken["localisation_target"])
 
 
 def test_pixels_instead_of_fractions_are_named():
-    broken = mutant("localisation_target", ("x2 - x1]) / image_size", "x2 - x1])"))
+    broken = mutant(CHAPTER, "localisation_target", ("x2 - x1]) / image_size", "x2 - x1])"))
     with pytest.raises(CheckFailed, match="Divide by image_size"):
         checks.check_localisation_target(broken["localisation_target"])
 
 
 def test_localisation_loss_without_the_p_c_mask_is_named():
     broken = mutant(
+        CHAPTER,
         "localisation_loss",
         ("(1.0 - p_c) * squared[:, 0]", "(1.0 - p_c) * tf.reduce_sum(squared, axis=1)"),
     )
@@ -141,6 +132,7 @@ def test_localisation_loss_without_the_p_c_mask_is_named():
 
 def test_localisation_loss_in_numpy_cannot_train():
     broken = mutant(
+        CHAPTER,
         "localisation_loss",
         ("loss = tf.reduce_mean(per_example)", "loss = np.mean(per_example.numpy())"),
     )
@@ -150,6 +142,7 @@ def test_localisation_loss_in_numpy_cannot_train():
 
 def test_iou_without_clipping_is_named():
     broken = mutant(
+        CHAPTER,
         "iou",
         (
             "max(0.0, inter_y2 - inter_y1) * max(0.0, inter_x2 - inter_x1)",
@@ -171,8 +164,18 @@ def test_iou_with_the_plus_one_convention_is_named():
         checks.check_iou(iou)
 
 
+def test_iou_of_corners_rounded_to_pixels_fails_on_the_fractional_case():
+    # Right on every integer case; the fractional case worked by hand (7/17) catches it.
+    def iou(a, b):
+        return ref.iou_pixel_count(np.round(a), np.round(b))
+
+    with pytest.raises(CheckFailed, match=r"the case worked by hand gives 0.411765"):
+        checks.check_iou(iou)
+
+
 def test_rows_from_x_are_named():
     broken = mutant(
+        CHAPTER,
         "encode_targets",
         (
             "row, col = int(centre_y // cell), int(centre_x // cell)",
@@ -185,7 +188,9 @@ def test_rows_from_x_are_named():
 
 def test_wrong_anchor_choice_is_named():
     broken = mutant(
-        "encode_targets", ("a = int(np.argmax(shape_iou))", "a = int(np.argmin(shape_iou))")
+        CHAPTER,
+        "encode_targets",
+        ("a = int(np.argmax(shape_iou))", "a = int(np.argmin(shape_iou))"),
     )
     with pytest.raises(CheckFailed, match="cells are right but not the anchors"):
         checks.check_encode_targets(broken["encode_targets"])
@@ -193,6 +198,7 @@ def test_wrong_anchor_choice_is_named():
 
 def test_offsets_relative_to_the_image_are_named():
     broken = mutant(
+        CHAPTER,
         "encode_targets",
         ("centre_x / cell - col, centre_y / cell - row", "centre_x / cell, centre_y / cell"),
     )
@@ -202,6 +208,7 @@ def test_offsets_relative_to_the_image_are_named():
 
 def test_decoded_boxes_in_x_y_order_are_named():
     broken = mutant(
+        CHAPTER,
         "decode_predictions",
         (
             "corners = [centre_y - h / 2, centre_x - w / 2, centre_y + h / 2, centre_x + w / 2]",
@@ -214,6 +221,7 @@ def test_decoded_boxes_in_x_y_order_are_named():
 
 def test_scores_without_class_probability_are_named():
     broken = mutant(
+        CHAPTER,
         "decode_predictions",
         (
             "scores = class_scores.max(axis=-1).reshape(-1)",
@@ -226,7 +234,9 @@ def test_scores_without_class_probability_are_named():
 
 def test_strict_score_threshold_is_named():
     broken = mutant(
-        "filter_boxes", ("keep = scores >= score_threshold", "keep = scores > score_threshold")
+        CHAPTER,
+        "filter_boxes",
+        ("keep = scores >= score_threshold", "keep = scores > score_threshold"),
     )
     with pytest.raises(CheckFailed, match=r"Keep scores equal to the threshold too \(>=\)"):
         checks.check_filter_boxes(broken["filter_boxes"])
@@ -234,6 +244,7 @@ def test_strict_score_threshold_is_named():
 
 def test_class_agnostic_nms_is_named():
     broken = mutant(
+        CHAPTER,
         "non_max_suppression",
         ("for c in np.unique(classes):", "for c in [None]:"),
         ("remaining = np.flatnonzero(classes == c)", "remaining = np.arange(len(classes))"),
@@ -244,6 +255,7 @@ def test_class_agnostic_nms_is_named():
 
 def test_unsorted_nms_output_is_named():
     broken = mutant(
+        CHAPTER,
         "non_max_suppression",
         ('keep = keep[np.argsort(-scores[keep], kind="stable")]', "keep = np.sort(keep)"),
     )
@@ -253,7 +265,7 @@ def test_unsorted_nms_output_is_named():
 
 def test_missing_no_object_term_is_named():
     broken = mutant(
-        "yolo_loss", ("per_slot += (1.0 - obj) * lambda_noobj * no_object_term", "pass")
+        CHAPTER, "yolo_loss", ("per_slot += (1.0 - obj) * lambda_noobj * no_object_term", "pass")
     )
     with pytest.raises(
         CheckFailed, match=r"one error \(false object\) costs 0.*Is that term missing"
@@ -263,6 +275,7 @@ def test_missing_no_object_term_is_named():
 
 def test_yolo_loss_averaged_over_slots_is_named():
     broken = mutant(
+        CHAPTER,
         "yolo_loss",
         (
             "tf.reduce_sum(per_slot) / tf.cast(tf.shape(y_true)[0], tf.float32)",
@@ -275,6 +288,7 @@ def test_yolo_loss_averaged_over_slots_is_named():
 
 def test_map_without_the_precision_envelope_differs_from_pycocotools():
     broken = mutant(
+        CHAPTER,
         "mean_average_precision",
         ("precision = np.maximum.accumulate(precision[::-1])[::-1]", "pass"),
     )
@@ -285,6 +299,7 @@ def test_map_without_the_precision_envelope_differs_from_pycocotools():
 
 def test_map_with_eleven_recall_levels_differs_from_pycocotools():
     broken = mutant(
+        CHAPTER,
         "mean_average_precision",
         (
             "ranks = np.searchsorted(recall, recall_levels,",
@@ -297,6 +312,14 @@ def test_map_with_eleven_recall_levels_differs_from_pycocotools():
 
 
 # --------------------------------------------------------- the references, worked by hand
+def test_the_iou_cases_worked_by_hand_agree_with_a_pixel_count():
+    # IoU does not change when both boxes are scaled by the same factor: times 4, every corner
+    # of the fractional case is an integer, so counting pixels checks the hand arithmetic too.
+    for box1, box2, expected in checks.IOU_CASES_BY_HAND:
+        counted = ref.iou_pixel_count(np.multiply(box1, 4), np.multiply(box2, 4))
+        assert counted == pytest.approx(expected)
+
+
 def test_pixel_count_iou_on_worked_cases():
     assert ref.iou_pixel_count((2, 1, 4, 3), (1, 2, 3, 4)) == pytest.approx(1 / 7)
     assert ref.iou_pixel_count((0, 0, 4, 2), (0, 2, 4, 5)) == 0.0  # shared edge x = 2
@@ -356,6 +379,17 @@ def test_coco_dicts_use_x_y_width_height():
     assert results[0]["bbox"] == [2.0, 1.0, 7.0, 4.0] and len(dataset["categories"]) == 3
 
 
+def test_centre_and_size_on_the_worked_example():
+    # The text's box (10, 38, 30, 60): centre ((10 + 30) / 2, (38 + 60) / 2) = (20, 49),
+    # height 30 - 10 = 20, width 60 - 38 = 22.
+    assert ref.corners_to_centre_size([10, 38, 30, 60]).tolist() == [20, 49, 20, 22]
+    assert ref.centre_size_to_corners([20, 49, 20, 22]).tolist() == [10, 38, 30, 60]
+    rng = np.random.default_rng(0)
+    given = np.sort(rng.uniform(0, 64, (3, 5, 2, 2)), axis=2).swapaxes(2, 3).reshape(3, 5, 4)
+    round_trip = ref.centre_size_to_corners(ref.corners_to_centre_size(given))
+    np.testing.assert_allclose(round_trip, given)
+
+
 def test_yolo_slots_on_the_worked_example():
     target = ref.yolo_slots([[10.0, 38.0, 30.0, 60.0]], [1], 4, [[0.5, 0.25], [0.25, 0.5]], 64, 3)
     assert target.shape == (4, 4, 2, 8) and target[..., 0].sum() == 1
@@ -383,58 +417,3 @@ def test_reference_losses_on_worked_cases():
 
 
 # ------------------------------------------------------------------ figures and playground
-def test_figures_build(solved):
-    image = np.zeros((64, 64, 3))
-    boxes, classes = np.array([[10.0, 38.0, 30.0, 60.0]]), np.array([1])
-    target = solved["encode_targets"](boxes, classes, 8, np.array([[0.2, 0.2], [0.4, 0.4]]), 64, 5)
-    figures = [
-        viz_detection.plot_scenes(image[None], [boxes], [classes], ("a", "b")),
-        viz_detection.plot_grid_targets(image, boxes, classes, 8, target, [[0.2, 0.2], [0.4, 0.4]]),
-        viz_detection.plot_detections(
-            image[None], [(boxes, np.array([0.9]), classes)], [(boxes, classes)], ("a", "b")
-        ),
-        viz_detection.plot_proposals(image, np.tile(boxes, (20, 1)), boxes, np.array([0.9]), boxes),
-        viz_detection.plot_landmarks(image[None], np.array([[[1.0, 2.0], [3.0, 4.0]]]), ["1", "2"]),
-        viz_detection.plot_window_scores(image, np.full((25, 25, 3), 0.5), 16, 2, ("a", "b")),
-    ]
-    assert all(isinstance(f, Figure) for f in figures)
-
-
-def test_threshold_playground_follows_its_sliders(solved):
-    import ipywidgets as widgets
-
-    rng = np.random.default_rng(0)
-    centre = rng.uniform(20, 40, (30, 2))
-    candidates = (
-        np.concatenate([centre - 8, centre + 8], 1),
-        rng.uniform(0, 1, 30),
-        rng.integers(0, 2, 30),
-    )
-    box = viz_detection.threshold_playground(
-        np.zeros((64, 64, 3)),
-        candidates,
-        (np.zeros((0, 4)), np.zeros(0)),
-        solved["filter_boxes"],
-        solved["non_max_suppression"],
-        ("a", "b"),
-    )
-    sliders = {c.description: c for c in box.children[0].children}
-    label = next(c for c in box.children if isinstance(c, widgets.Label))
-    output = next(c for c in box.children if isinstance(c, widgets.Output))
-    assert output.outputs[0]["data"]["image/png"]
-
-    def kept() -> int:
-        return int(label.value.split(": ")[1].split()[0])
-
-    start = kept()
-    sliders["score threshold"].value = 0.9
-    assert kept() < start
-    sliders["score threshold"].value = 0.0
-    sliders["IoU threshold"].value = 0.95
-    many = kept()
-    sliders["IoU threshold"].value = 0.05
-    assert kept() < many
-    expected = viz_detection.kept_boxes(
-        candidates, solved["filter_boxes"], solved["non_max_suppression"], 0.0, 0.05
-    )
-    assert kept() == len(expected[1])

@@ -2,11 +2,12 @@
 
 Each graded function has a ``check_*`` that the notebook calls right after the exercise
 (a few fixed cases, a one-line success message) and a ``compare_*`` that checks one case
-against an independent reference (:mod:`helpers.references_detection`: a pixel count,
-``tf.image.non_max_suppression``, pycocotools, slot-by-slot loops); the hidden tests call
-``compare_*`` on many random cases from the ``random_*_cases`` generators.
+against an independent reference (:mod:`helpers.references.object_detection`: a pixel
+count, ``tf.image.non_max_suppression``, pycocotools, slot-by-slot loops) or a case worked out
+by hand; the hidden tests call ``compare_*`` on many random cases from the ``random_*_cases``
+generators.
 
-Conventions: boxes ``[N, (y1, x1, y2, x2)]`` in pixels, ``y2``/``x2`` exclusive. A target or
+Conventions: boxes are in the course convention (:mod:`helpers.boxes`). A target or
 prediction vector is ``[p_c, b_x, b_y, b_h, b_w, c_1 .. c_C]`` (x horizontal, y vertical).
 For localisation, ``b_x, b_y`` is the box centre as a fraction of the image; for YOLO it is the
 centre's offset inside its grid cell (0..1); ``b_h, b_w`` are fractions of the image in both.
@@ -76,9 +77,8 @@ class LocalisationCase:
         """[p_c, b_x, b_y, b_h, b_w, one-hot class] from the definition."""
         y = np.zeros(5 + self.num_classes)
         if len(self.boxes):
-            y1, x1, y2, x2 = self.boxes[0]
-            n = self.image_size
-            y[:5] = [1, (x1 + x2) / 2 / n, (y1 + y2) / 2 / n, (y2 - y1) / n, (x2 - x1) / n]
+            y_c, x_c, h, w = ref.corners_to_centre_size(self.boxes[0]) / self.image_size
+            y[:5] = [1, x_c, y_c, h, w]
             y[5 + int(self.labels[0])] = 1
         return y
 
@@ -272,8 +272,9 @@ def random_iou_cases(seed: int, count: int) -> Iterator[tuple[np.ndarray, np.nda
         yield pair if rng.random() < 0.5 else pair[::-1]
 
 
-def compare_iou(iou: Callable, box1, box2) -> None:
-    """Compare ``iou(box1, box2)`` with a pixel count (integer corners) or the hand formula."""
+def compare_iou(iou: Callable, box1, box2, expected: float | None = None) -> None:
+    """Compare ``iou(box1, box2)`` with ``expected``, a case worked out by hand, or, when it is
+    None, with the count of the pixels the two boxes cover (integer corners only)."""
     name, case = "iou", f"box1={_box_text(box1)}, box2={_box_text(box2)}"
     got = _scalar(
         name,
@@ -281,40 +282,58 @@ def compare_iou(iou: Callable, box1, box2) -> None:
         what="IoU",
     )
     box1, box2 = np.asarray(box1, float), np.asarray(box2, float)
-    if np.array_equal(box1, np.round(box1)) and np.array_equal(box2, np.round(box2)):
+    if expected is None:
         expected, reference = ref.iou_pixel_count(box1, box2), "counting pixels"
     else:
-        expected, reference = _iou_by_hand(box1, box2), "the formula"
+        reference = "the case worked by hand"
     if np.isclose(got, expected, atol=1e-6):
         return
-    ih = min(box1[2], box2[2]) - max(box1[0], box2[0])
-    iw = min(box1[3], box2[3]) - max(box1[1], box2[1])
     hint = "IoU = intersection area / (area1 + area2 - intersection area)."
-    if (ih <= 0 or iw <= 0) and got != 0:
+    if expected == 0 and got != 0:
         hint = (
             "These boxes do not overlap, so the IoU is 0. Clip the intersection's height and "
             "width at 0 before multiplying: two negative sides make a positive area."
         )
-    elif np.isclose(got, _iou_by_hand(box1, box2, plus_one=True), atol=1e-6):
+    elif _integer_corners(box1, box2) and np.isclose(
+        got, _iou_with_inclusive_corners(box1, box2), atol=1e-6
+    ):
         hint = "The course's y2 and x2 are exclusive: height = y2 - y1, with no + 1."
     raise CheckFailed(f"{name}({case}) returns {got:.6g}; {reference} gives {expected:.6g}. {hint}")
 
 
-def _iou_by_hand(a, b, plus_one: bool = False) -> float:
-    one = 1.0 if plus_one else 0.0
-    ih = max(0.0, min(a[2], b[2]) - max(a[0], b[0]) + one)
-    iw = max(0.0, min(a[3], b[3]) - max(a[1], b[1]) + one)
-    area = lambda q: (q[2] - q[0] + one) * (q[3] - q[1] + one)  # noqa: E731
-    return ih * iw / (area(a) + area(b) - ih * iw)
+def _integer_corners(*boxes) -> bool:
+    return all(np.array_equal(box, np.round(box)) for box in boxes)
+
+
+def _iou_with_inclusive_corners(box1, box2) -> float:
+    """What an IoU with the "+ 1" of inclusive corners (Pascal VOC's old code) gives: with
+    integer corners, that is the pixel count of each box grown by one row and one column."""
+    grow = np.array([0, 0, 1, 1])
+    return ref.iou_pixel_count(box1 + grow, box2 + grow)
+
+
+# The visible check's fixed cases, each worked out by hand: (box1, box2, IoU).
+IOU_CASES_BY_HAND = (
+    # The text's example: the overlap (2, 2, 3, 3) has area 1 x 1 = 1, each box 2 x 2 = 4:
+    # 1 / (4 + 4 - 1) = 1 / 7.
+    ((2, 1, 4, 3), (1, 2, 3, 4), 1 / 7),
+    # Disjoint: rows 0..1 and rows 5..6 share nothing: 0.
+    ((0, 0, 2, 2), (5, 5, 7, 7), 0.0),
+    # Touching along x = 2: columns 0..1 and 2..4 share nothing (x2 is exclusive): 0.
+    ((0, 0, 4, 2), (0, 2, 4, 5), 0.0),
+    # Nested: the overlap is the small box, 4 x 5 = 20; the union the large one, 10 x 10 = 100.
+    ((0, 0, 10, 10), (2, 3, 6, 8), 20 / 100),
+    # Fractional corners: the overlap is rows 2..3.5 by columns 1..2.75, 1.5 x 1.75 = 2.625;
+    # the boxes are 2 x 2.5 = 5 and 2 x 2 = 4: 2.625 / (5 + 4 - 2.625) = 2.625 / 6.375 = 7 / 17.
+    ((1.5, 0.25, 3.5, 2.75), (2.0, 1.0, 4.0, 3.0), 7 / 17),
+)
 
 
 def check_iou(iou: Callable) -> None:
-    """The visible check: the worked example, no overlap, a shared edge, containment, random pairs."""
-    compare_iou(iou, (2, 1, 4, 3), (1, 2, 3, 4))  # worked in the text: 1 / 7
-    compare_iou(iou, (0, 0, 2, 2), (5, 5, 7, 7))  # disjoint: 0
-    compare_iou(iou, (0, 0, 4, 2), (0, 2, 4, 5))  # touching along x = 2: 0
-    compare_iou(iou, (0, 0, 10, 10), (2, 3, 6, 8))  # inside: 20 / 100
-    compare_iou(iou, (1.5, 0.25, 3.5, 2.75), (2.0, 1.0, 4.0, 3.0))
+    """The visible check: the cases worked by hand (the text's example, no overlap, a shared
+    edge, containment, fractional corners), then random pairs against a pixel count."""
+    for box1, box2, expected in IOU_CASES_BY_HAND:
+        compare_iou(iou, box1, box2, expected)
     for box1, box2 in random_iou_cases(_VISIBLE_SEED, 6):
         compare_iou(iou, box1, box2)
     passed("iou", "the worked example (1/7), disjoint, touching, nested and 7 other pairs match.")
@@ -593,7 +612,7 @@ def random_detection_cases(
         which = rng.integers(0, n_centres, n)
         c = centres[which] + rng.normal(0, 4, (n, 2))
         hw = rng.uniform(8, 30, (n, 2))
-        boxes = np.concatenate([c - hw / 2, c + hw / 2], axis=1).astype(np.float32)
+        boxes = ref.centre_size_to_corners(np.concatenate([c, hw], axis=1)).astype(np.float32)
         classes = rng.integers(0, int(rng.integers(1, 5)), n)
         yield DetectionCase(
             boxes, rng.uniform(0, 1, n).astype(np.float32), classes, float(rng.choice(thresholds))

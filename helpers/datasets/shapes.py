@@ -17,8 +17,8 @@ that "the bright pixels are the object" is not a solution.
 Label conventions, used everywhere in the course:
 
 - ``labels``: int64 class index in ``0..4`` (``CLASS_NAMES[label]``);
-- ``boxes``: float32 ``[N, (y1, x1, y2, x2)]`` in pixels, ``y2``/``x2`` exclusive: the box of a
-  mask is ``(min row, min col, max row + 1, max col + 1)`` and its area ``(y2-y1)*(x2-x1)``;
+- ``boxes``: float32 ``(N, 4)`` in the course convention (:mod:`helpers.boxes`), the tight box
+  of each object's mask (:func:`helpers.boxes.tight_boxes`);
 - class maps: uint8, 0 for background and ``label + 1`` for an object
   (:data:`SEG_CLASS_NAMES`);
 - instance maps: uint8, 0 for background and ``k + 1`` for the k-th object of the scene.
@@ -43,6 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from helpers.boxes import draw_boxes, tight_boxes
 from helpers.datasets import bundled
 from helpers.datasets.cache import cached_arrays
 
@@ -144,24 +145,6 @@ def shape_masks(
         if return_u:
             us[idx] = u
     return (masks, us) if return_u else masks
-
-
-def tight_boxes(masks: np.ndarray) -> np.ndarray:
-    """Tight boxes of masks, in the course's convention.
-
-    Args:
-        masks: bool array ``(M, H, W)``; every mask must have at least one pixel.
-
-    Returns:
-        float32 ``(M, 4)``: ``(y1, x1, y2, x2)`` = (min row, min col, max row + 1, max col + 1).
-    """
-    rows, cols = masks.any(axis=2), masks.any(axis=1)
-    h, w = masks.shape[1:]
-    y1 = rows.argmax(axis=1)
-    y2 = h - rows[:, ::-1].argmax(axis=1)
-    x1 = cols.argmax(axis=1)
-    x2 = w - cols[:, ::-1].argmax(axis=1)
-    return np.stack([y1, x1, y2, x2], axis=1).astype(np.float32)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,8 +372,8 @@ def shape_classification(
     Returns:
         images: ``(n, size, size, 3)`` of ``dtype``.
         labels: int64 ``(n,)``, class indices into :data:`CLASS_NAMES`.
-        boxes (only with ``return_boxes``): float32 ``(n, 4)``, ``(y1, x1, y2, x2)``, the
-        tight box of the object's mask.
+        boxes (only with ``return_boxes``): float32 ``(n, 4)`` in the course convention
+        (:mod:`helpers.boxes`), the tight box of the object's mask.
     """
     backgrounds = tuple(backgrounds)
     _check_common(n, size, split, backgrounds, dtype)
@@ -445,7 +428,8 @@ class ShapeScenes:
         offsets: int64 ``(N + 1,)``: the objects of scene i are rows ``offsets[i]:offsets[i+1]``
             of the per-object arrays below.
         object_labels: int64 ``(M,)`` class indices.
-        object_boxes: float32 ``(M, 4)`` tight boxes ``(y1, x1, y2, x2)`` of the visible masks.
+        object_boxes: float32 ``(M, 4)``: the tight boxes of the visible masks, in the course
+            convention (:mod:`helpers.boxes`).
         object_params: float32 ``(M, 5)``: centre row, centre column, radius, rotation, aspect
             (see :func:`shape_masks`).
         visible_fraction: float32 ``(M,)``: visible area / whole area of each object.
@@ -466,7 +450,7 @@ class ShapeScenes:
         return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
 
     def boxes(self, i: int) -> np.ndarray:
-        """float32 ``(K, 4)``: the boxes ``(y1, x1, y2, x2)`` of scene i's K objects."""
+        """float32 ``(K, 4)``: the boxes of scene i's K objects (course convention)."""
         return self.object_boxes[self._rows(i)]
 
     def labels(self, i: int) -> np.ndarray:
@@ -670,7 +654,6 @@ def shapes_gallery(n: int = 6, size: int = 64, seed: int = 0):
         A matplotlib Figure.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
 
     images, labels = shape_classification(n, size, seed=seed, cache=False)
     scenes = shape_scenes(n, size, seed=seed, cache=False)
@@ -679,11 +662,16 @@ def shapes_gallery(n: int = 6, size: int = 64, seed: int = 0):
     for j in range(n):
         axes[0, j].imshow(images[j])
         axes[0, j].set_title(CLASS_NAMES[labels[j]], fontsize=9)
-        axes[1, j].imshow(scenes.images[j])
-        for (y1, x1, y2, x2), lab in zip(scenes.boxes(j), scenes.labels(j), strict=True):
-            rect = Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, color="yellow")
-            axes[1, j].add_patch(rect)
-            axes[1, j].text(x1, y1, CLASS_NAMES[lab], color="yellow", fontsize=7, va="bottom")
+        # Pixel edges at integers, as draw_boxes expects (helpers.viz.common.show_image).
+        axes[1, j].imshow(scenes.images[j], extent=(0, size, size, 0))
+        draw_boxes(
+            axes[1, j],
+            scenes.boxes(j),
+            scenes.labels(j),
+            class_names=CLASS_NAMES,
+            colour="yellow",
+            linewidth=1.0,
+        )
         axes[2, j].imshow(class_maps[j], cmap="tab10", vmin=0, vmax=9, interpolation="nearest")
         axes[3, j].imshow(scenes.instance_maps[j], cmap="tab20", interpolation="nearest")
     for ax, title in zip(

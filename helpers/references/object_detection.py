@@ -4,10 +4,13 @@ Each one computes the same quantity as a graded exercise by another route, never
 learner's algorithm: IoU by counting pixels, non-max suppression by
 ``tf.image.non_max_suppression`` (one call per class), mAP by pycocotools, the YOLO losses by
 explicit loops over every grid slot, and the YOLO box encoding by a plain per-slot loop.
-TensorFlow and pycocotools are imported on first use.
+TensorFlow and pycocotools are imported on first use. The conversion between a box's corners
+and its centre and size, which the localisation and YOLO references share, is here once
+(:func:`corners_to_centre_size`, :func:`centre_size_to_corners`); it is not in
+:mod:`helpers.boxes` because the learner writes it in ``localisation_target`` and the YOLO
+exercises.
 
-Conventions (helpers.datasets): boxes ``[N, (y1, x1, y2, x2)]`` in pixels, ``y2`` and ``x2``
-exclusive, area ``(y2 - y1) * (x2 - x1)``. A YOLO slot vector is
+Boxes are in the course convention (:mod:`helpers.boxes`). A YOLO slot vector is
 ``[p_c, b_x, b_y, b_h, b_w, c_1 .. c_C]``: ``b_x, b_y`` the box centre's offset inside its grid
 cell (0..1, x horizontal), ``b_h, b_w`` the box size as a fraction of the image.
 """
@@ -19,12 +22,47 @@ import io
 
 import numpy as np
 
+from helpers.boxes import area, to_coco_xywh
+
+
+def corners_to_centre_size(boxes) -> np.ndarray:
+    """The centre and size of boxes, from their corners.
+
+    Args:
+        boxes: (..., 4) boxes in the course convention (a single box is shape (4,)).
+
+    Returns:
+        float64 (..., 4): ``(y_c, x_c, h, w) = ((y1 + y2) / 2, (x1 + x2) / 2, y2 - y1, x2 - x1)``
+        in pixels.
+    """
+    boxes = np.asarray(boxes, dtype=np.float64)
+    y1, x1, y2, x2 = boxes[..., 0], boxes[..., 1], boxes[..., 2], boxes[..., 3]
+    return np.stack([(y1 + y2) / 2, (x1 + x2) / 2, y2 - y1, x2 - x1], axis=-1)
+
+
+def centre_size_to_corners(centre_size) -> np.ndarray:
+    """The corners of boxes, from their centre and size (the inverse of
+    :func:`corners_to_centre_size`).
+
+    Args:
+        centre_size: (..., 4) ``(y_c, x_c, h, w)`` in pixels (a single box is shape (4,)).
+
+    Returns:
+        float64 (..., 4) boxes in the course convention:
+        ``(y_c - h / 2, x_c - w / 2, y_c + h / 2, x_c + w / 2)``.
+    """
+    centre_size = np.asarray(centre_size, dtype=np.float64)
+    y_c, x_c = centre_size[..., 0], centre_size[..., 1]
+    h, w = centre_size[..., 2], centre_size[..., 3]
+    return np.stack([y_c - h / 2, x_c - w / 2, y_c + h / 2, x_c + w / 2], axis=-1)
+
 
 def iou_pixel_count(box1, box2) -> float:
     """IoU of two boxes with integer corners, by counting the pixels each one covers.
 
     Args:
-        box1, box2: ``(y1, x1, y2, x2)`` with integer values >= 0 and ``y2 > y1``, ``x2 > x1``.
+        box1, box2: (4,) boxes in the course convention, with integer corners >= 0 and
+            ``y2 > y1``, ``x2 > x1``.
 
     Returns:
         (pixels in both) / (pixels in either), a float in [0, 1].
@@ -44,7 +82,7 @@ def nms_per_class(boxes, scores, classes, iou_threshold: float) -> np.ndarray:
     """Non-max suppression class by class with ``tf.image.non_max_suppression``.
 
     Args:
-        boxes: (N, 4) ``(y1, x1, y2, x2)``.
+        boxes: (N, 4) boxes in the course convention.
         scores: (N,) floats; classes: (N,) ints.
         iou_threshold: a box is dropped when its IoU with a kept box of its class is larger.
 
@@ -69,8 +107,8 @@ def nms_per_class(boxes, scores, classes, iou_threshold: float) -> np.ndarray:
 def coco_dicts(detections, ground_truths, num_classes: int):
     """The COCO ground-truth dataset and detection results for the course's detections.
 
-    A course box ``(y1, x1, y2, x2)`` becomes COCO's ``[x, y, width, height] =
-    [x1, y1, x2 - x1, y2 - y1]``; image i has id i + 1 and class c category id c + 1.
+    Boxes become COCO's ``[x, y, width, height]`` (:func:`helpers.boxes.to_coco_xywh`); image i
+    has id i + 1 and class c category id c + 1.
 
     Args:
         detections: one ``(boxes (K, 4), scores (K,), classes (K,))`` per image.
@@ -86,26 +124,23 @@ def coco_dicts(detections, ground_truths, num_classes: int):
         zip(detections, ground_truths, strict=True)
     ):
         images.append({"id": i + 1, "width": 10_000, "height": 10_000})
-        for (y1, x1, y2, x2), c in zip(
-            np.asarray(g_boxes, float).reshape(-1, 4), g_classes, strict=True
-        ):
+        for xywh, box_area, c in zip(to_coco_xywh(g_boxes), area(g_boxes), g_classes, strict=True):
             annotations.append(
                 {
                     "id": len(annotations) + 1,
                     "image_id": i + 1,
                     "category_id": int(c) + 1,
-                    "bbox": [x1, y1, x2 - x1, y2 - y1],
-                    "area": (x2 - x1) * (y2 - y1),
+                    "bbox": xywh.tolist(),
+                    "area": float(box_area),
                     "iscrowd": 0,
                 }
             )
-        boxes = np.asarray(d_boxes, float).reshape(-1, 4)
-        for (y1, x1, y2, x2), s, c in zip(boxes, d_scores, d_classes, strict=True):
+        for xywh, s, c in zip(to_coco_xywh(d_boxes), d_scores, d_classes, strict=True):
             results.append(
                 {
                     "image_id": i + 1,
                     "category_id": int(c) + 1,
-                    "bbox": [x1, y1, x2 - x1, y2 - y1],
+                    "bbox": xywh.tolist(),
                     "score": float(s),
                 }
             )
@@ -205,7 +240,7 @@ def yolo_slots(boxes, labels, grid_size: int, anchors, image_size: float, num_cl
     the anchor whose shape (centred on the box) has the largest IoU with the box's shape.
 
     Args:
-        boxes: (K, 4) boxes of distinct slots; labels: (K,) ints.
+        boxes: (K, 4) boxes in the course convention, in distinct slots; labels: (K,) ints.
         grid_size: S; anchors: (B, 2) ``(h, w)`` as fractions of the image.
         image_size: the image's side in pixels; num_classes: C.
 
@@ -217,8 +252,8 @@ def yolo_slots(boxes, labels, grid_size: int, anchors, image_size: float, num_cl
     cell = image_size / S
     target = np.zeros((S, S, B, 5 + num_classes))
     for box, label in zip(np.asarray(boxes, np.float64).reshape(-1, 4), labels, strict=True):
-        y_c, x_c = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        h, w = (box[2] - box[0]) / image_size, (box[3] - box[1]) / image_size
+        y_c, x_c, h, w = corners_to_centre_size(box)
+        h, w = h / image_size, w / image_size
         shape_iou = [
             min(h, ah) * min(w, aw) / (h * w + ah * aw - min(h, ah) * min(w, aw))
             for ah, aw in anchors
@@ -240,8 +275,8 @@ def slot_boxes(target, image_size: float):
         image_size: the image's side in pixels.
 
     Returns:
-        boxes (K, 4) ``(y1, x1, y2, x2)``, labels (K,), slots (K, 3) ``(row, col, anchor)``,
-        in row, column, anchor order.
+        boxes (K, 4) in the course convention, labels (K,), slots (K, 3)
+        ``(row, col, anchor)``, in row, column, anchor order.
     """
     target = np.asarray(target, np.float64)
     S, B = target.shape[0], target.shape[2]
@@ -254,8 +289,7 @@ def slot_boxes(target, image_size: float):
                 if p_c != 1:
                     continue
                 y_c, x_c = (r + b_y) * cell, (c + b_x) * cell
-                h, w = b_h * image_size, b_w * image_size
-                boxes.append([y_c - h / 2, x_c - w / 2, y_c + h / 2, x_c + w / 2])
+                boxes.append(centre_size_to_corners([y_c, x_c, b_h * image_size, b_w * image_size]))
                 labels.append(int(np.argmax(target[r, c, a, 5:])))
                 slots.append((r, c, a))
     return (
@@ -273,8 +307,8 @@ def decode_slots(predictions, image_size: float):
         image_size: the image's side in pixels.
 
     Returns:
-        boxes (S*S*B, 4), scores (S*S*B,) = p_c times the largest class probability, classes
-        (S*S*B,) its index; slots in row, column, anchor order.
+        boxes (S*S*B, 4) in the course convention, scores (S*S*B,) = p_c times the largest
+        class probability, classes (S*S*B,) its index; slots in row, column, anchor order.
     """
     predictions = np.asarray(predictions, np.float64)
     S, _, B, _ = predictions.shape
@@ -285,8 +319,7 @@ def decode_slots(predictions, image_size: float):
             for a in range(B):
                 p_c, b_x, b_y, b_h, b_w = predictions[r, c, a, :5]
                 y_c, x_c = (r + b_y) * cell, (c + b_x) * cell
-                h, w = b_h * image_size, b_w * image_size
-                boxes.append([y_c - h / 2, x_c - w / 2, y_c + h / 2, x_c + w / 2])
+                boxes.append(centre_size_to_corners([y_c, x_c, b_h * image_size, b_w * image_size]))
                 probabilities = p_c * predictions[r, c, a, 5:]
                 classes.append(int(np.argmax(probabilities)))
                 scores.append(float(probabilities.max()))

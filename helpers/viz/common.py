@@ -31,6 +31,7 @@ from helpers.gradients import relative_error
 __all__ = [
     "Table",
     "grid",
+    "float_slider",
     "html_table",
     "int_slider",
     "plot_feature_maps",
@@ -294,12 +295,26 @@ def show_in_output(output: widgets.Output, fig, text: str) -> None:
 
 def int_slider(description: str, value: int, low: int, high: int) -> widgets.IntSlider:
     """An integer slider that updates when released; fails if ``value`` is outside low..high."""
+    return _released_slider(widgets.IntSlider, description, value, low, high, step=1)
+
+
+def float_slider(
+    description: str, value: float, low: float, high: float, step: float
+) -> widgets.FloatSlider:
+    """A float slider that updates when released; fails if ``value`` is outside low..high."""
+    return _released_slider(widgets.FloatSlider, description, value, low, high, step=step)
+
+
+def _released_slider(kind, description, value, low, high, step):
+    # continuous_update=False: figures are redrawn once, when the slider is let go, not for
+    # every pixel it passes over (each redraw takes a few hundred milliseconds).
     if not low <= value <= high:
         raise ValueError(f"{description}={value} is outside the explorer's range {low}..{high}.")
-    return widgets.IntSlider(
+    return kind(
         value=value,
         min=low,
         max=high,
+        step=step,
         description=description,
         continuous_update=False,
         style={"description_width": "initial"},

@@ -2,9 +2,8 @@
 
 "Extra code", kept out of the learner's way: every function builds a
 :class:`matplotlib.figure.Figure` without pyplot and returns it (shown once, as the value of a
-cell's last line). Boxes follow the course's one convention, ``[N, (y1, x1, y2, x2)]`` in
-pixels, ``y2``/``x2`` exclusive, so a box is drawn as the rectangle from ``(x1, y1)`` with width
-``x2 - x1`` and height ``y2 - y1`` over an image shown with pixel edges at integers.
+cell's last line). Boxes are in the course convention and drawn by
+:func:`helpers.boxes.draw_boxes` over images shown by :func:`helpers.viz.common.show_image`.
 
 None of the graded exercises is solved here: the playground receives the learner's own
 ``filter_boxes`` and ``non_max_suppression`` and only draws what they keep.
@@ -19,62 +18,31 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from helpers.viz.common import grid, show_image, show_in_output
+from helpers.boxes import CLASS_COLOURS, draw_boxes
+from helpers.references.object_detection import centre_size_to_corners
+from helpers.viz.common import float_slider, grid, show_image, show_in_output
 
-CLASS_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
-
-
-def draw_boxes(
-    ax, boxes, classes=None, scores=None, class_names=None, dashed=False, colour=None, linewidth=1.6
-) -> None:
-    """Draw boxes ``(y1, x1, y2, x2)`` on an axes, coloured by class, with an optional label.
-
-    Args:
-        ax: a matplotlib Axes showing the image (pixel edges at integers).
-        boxes: (N, 4) boxes in pixels.
-        classes: (N,) class indices (colour and label), or None.
-        scores: (N,) scores printed after the class name, or None.
-        class_names: names of the classes, for the labels.
-        dashed: dashed outlines (the course draws the ground truth dashed).
-        colour: one colour for every box instead of the class colours.
-    """
-    boxes = np.asarray(boxes, float).reshape(-1, 4)
-    for k, (y1, x1, y2, x2) in enumerate(boxes):
-        c = None if classes is None else int(classes[k])
-        edge = colour or (CLASS_COLOURS[c % len(CLASS_COLOURS)] if c is not None else "yellow")
-        ax.add_patch(
-            Rectangle(
-                (x1, y1),
-                x2 - x1,
-                y2 - y1,
-                fill=False,
-                edgecolor=edge,
-                linewidth=linewidth,
-                linestyle="--" if dashed else "-",
-            )
-        )
-        text = []
-        if c is not None and class_names is not None:
-            text.append(class_names[c])
-        if scores is not None:
-            text.append(f"{float(scores[k]):.2f}")
-        if text:
-            ax.text(
-                x1,
-                y1,
-                " ".join(text),
-                fontsize=6,
-                color="white",
-                va="bottom",
-                bbox=dict(facecolor=edge, edgecolor="none", pad=0.5, alpha=0.8),
-            )
+__all__ = [
+    "draw_boxes",
+    "kept_boxes",
+    "plot_detections",
+    "plot_grid_targets",
+    "plot_landmarks",
+    "plot_localisation",
+    "plot_proposals",
+    "plot_scenes",
+    "plot_thresholds",
+    "plot_window_scores",
+    "threshold_playground",
+]
 
 
 def plot_scenes(images, boxes, classes, class_names=None, ncols: int = 4, titles=None) -> Figure:
     """Scenes with their boxes.
 
     Args:
-        images: (N, H, W, 3) images; boxes: N arrays (K_i, 4); classes: N arrays (K_i,).
+        images: (N, H, W, 3) images; boxes: N arrays (K_i, 4) in the course convention;
+        classes: N arrays (K_i,).
         class_names: names for the labels; ncols: panels per row; titles: N strings or None.
     """
     fig, axes = grid(len(images), ncols)
@@ -85,14 +53,20 @@ def plot_scenes(images, boxes, classes, class_names=None, ncols: int = 4, titles
 
 
 def plot_localisation(images, y_true, y_pred, class_names, ncols: int = 5) -> Figure:
-    """Localisation targets (dashed) and predictions (solid), from vectors [p_c, b_x, b_y, b_h,
-    b_w, c...] whose box numbers are fractions of the image."""
+    """Localisation targets (dashed) and predictions (solid).
+
+    Args:
+        images: (N, n, n, 3) square images.
+        y_true, y_pred: (N, 5 + C) vectors [p_c, b_x, b_y, b_h, b_w, c_1 .. c_C] whose box
+            numbers are fractions of the image side n.
+        class_names: C names; ncols: panels per row.
+    """
     fig, axes = grid(len(images), ncols)
     n = images.shape[1]
 
     def box(v):
-        xc, yc, h, w = np.asarray(v[1:5], float) * n
-        return np.array([[yc - h / 2, xc - w / 2, yc + h / 2, xc + w / 2]])
+        x_c, y_c, h, w = np.asarray(v[1:5], float) * n
+        return centre_size_to_corners([[y_c, x_c, h, w]])
 
     for ax, image, truth, guess in zip(axes, images, y_true, y_pred, strict=True):
         title = f"p_c {guess[0]:.2f}"
@@ -100,7 +74,7 @@ def plot_localisation(images, y_true, y_pred, class_names, ncols: int = 5) -> Fi
             title += f", {class_names[int(np.argmax(guess[5:]))]}"
             draw_boxes(ax, box(guess), [int(np.argmax(guess[5:]))])
         if truth[0] == 1:
-            draw_boxes(ax, box(truth), colour="white", dashed=True)
+            draw_boxes(ax, box(truth), colour="white", linestyle="--")
         show_image(ax, image, title)
     fig.suptitle("dashed: truth; solid: prediction (drawn when p_c >= 0.5)", fontsize=9)
     return fig
@@ -128,7 +102,7 @@ def plot_grid_targets(
     chosen for it (drawn, centred on the box); beside it, the p_c of every slot.
 
     Args:
-        image: (H, W, 3); boxes (K, 4); classes (K,).
+        image: (H, W, 3); boxes: (K, 4) in the course convention; classes: (K,).
         grid_size: S; target: (S, S, B, 5 + C) from encode_targets; anchors: (B, 2) (h, w).
     """
     image = np.asarray(image)
@@ -148,17 +122,8 @@ def plot_grid_targets(
         xc, yc = (c + target[r, c, a, 1]) * cell, (r + target[r, c, a, 2]) * cell
         ah, aw = np.asarray(anchors[a]) * n
         axes[0].plot(xc, yc, "w+", markersize=8)
-        axes[0].add_patch(
-            Rectangle(
-                (xc - aw / 2, yc - ah / 2),
-                aw,
-                ah,
-                fill=False,
-                edgecolor="white",
-                linestyle=":",
-                linewidth=1.2,
-            )
-        )
+        anchor_box = centre_size_to_corners([[yc, xc, ah, aw]])
+        draw_boxes(axes[0], anchor_box, colour="white", linestyle=":", linewidth=1.2)
     for a in range(B):
         ax = axes[a + 1]
         ax.imshow(
@@ -179,15 +144,16 @@ def plot_detections(
     """Detections (solid, class and score) over the ground truth (dashed white).
 
     Args:
-        images: (N, H, W, 3); detections: N ``(boxes, scores, classes)``;
-        ground_truths: N ``(boxes, classes)``; class_names: the class names.
+        images: (N, H, W, 3); detections: N ``(boxes (K, 4), scores (K,), classes (K,))``;
+        ground_truths: N ``(boxes (G, 4), classes (G,))``, boxes in the course convention;
+        class_names: the class names.
     """
     fig, axes = grid(len(images), ncols, size=2.8)
     for ax, image, (boxes, scores, classes), (g_boxes, _) in zip(
         axes, images, detections, ground_truths, strict=True
     ):
         show_image(ax, image)
-        draw_boxes(ax, g_boxes, colour="white", dashed=True, linewidth=1.0)
+        draw_boxes(ax, g_boxes, colour="white", linestyle="--", linewidth=1.0)
         draw_boxes(ax, boxes, classes, scores, class_names)
     if title:
         fig.suptitle(title, fontsize=9)
@@ -223,14 +189,15 @@ def plot_proposals(image, anchors, proposals, scores, ground_truth, top: int = 1
 
     Args:
         image: (H, W, 3); anchors: (A, 4) anchor boxes; proposals: (P, 4) boxes kept, best
-        first; scores: (P,) their objectness; ground_truth: (G, 4) true boxes.
+        first; scores: (P,) their objectness; ground_truth: (G, 4) true boxes; every box in
+        the course convention.
     """
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     left, right = fig.subplots(1, 2)
     show_image(left, image, f"{len(anchors)} anchors (every 7th drawn)")
     draw_boxes(left, np.asarray(anchors)[::7], colour="yellow", linewidth=0.5)
     show_image(right, image, f"top {min(top, len(proposals))} proposals after NMS")
-    draw_boxes(right, ground_truth, colour="white", dashed=True, linewidth=1.0)
+    draw_boxes(right, ground_truth, colour="white", linestyle="--", linewidth=1.0)
     draw_boxes(
         right, np.asarray(proposals)[:top], scores=np.asarray(scores)[:top], colour="#ff7f00"
     )
@@ -247,7 +214,8 @@ def kept_boxes(
     """The boxes a detector reports at two thresholds: filter by score, then NMS per class.
 
     Args:
-        candidates: ``(boxes (N, 4), scores (N,), classes (N,))``, every slot decoded.
+        candidates: ``(boxes (N, 4), scores (N,), classes (N,))``, every slot decoded, boxes in
+            the course convention.
         filter_boxes, non_max_suppression: the chapter's functions (the learner's own).
         score_threshold, iou_threshold: the two thresholds.
 
@@ -277,7 +245,7 @@ def plot_thresholds(
     show_image(left, image, f"{len(scores)} boxes with score >= {score_threshold:.2f}")
     draw_boxes(left, boxes, classes, linewidth=0.8)
     show_image(right, image, f"{len(kept[1])} kept after NMS at IoU {iou_threshold:.2f}")
-    draw_boxes(right, ground_truth[0], colour="white", dashed=True, linewidth=1.0)
+    draw_boxes(right, ground_truth[0], colour="white", linestyle="--", linewidth=1.0)
     kept_boxes_, kept_scores, kept_classes = kept
     draw_boxes(right, kept_boxes_, kept_classes, kept_scores, class_names)
     return fig
@@ -312,24 +280,8 @@ def threshold_playground(
         the number of boxes kept, and an Output with the figure.
     """
     sliders = [
-        widgets.FloatSlider(
-            value=score_threshold,
-            min=0.0,
-            max=0.95,
-            step=0.05,
-            description="score threshold",
-            continuous_update=False,
-            style={"description_width": "initial"},
-        ),
-        widgets.FloatSlider(
-            value=iou_threshold,
-            min=0.05,
-            max=0.95,
-            step=0.05,
-            description="IoU threshold",
-            continuous_update=False,
-            style={"description_width": "initial"},
-        ),
+        float_slider("score threshold", score_threshold, 0.0, 0.95, 0.05),
+        float_slider("IoU threshold", iou_threshold, 0.05, 0.95, 0.05),
     ]
     label = widgets.Label()
     output = widgets.Output()
