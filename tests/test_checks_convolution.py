@@ -3,27 +3,18 @@ fail with the message a learner needs. References are TensorFlow ops (helpers.re
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
+import re
 
 import numpy as np
 import pytest
-import solution_harness
+from solution_harness import mutant
 
 from helpers.checks import convolution as checks
 from helpers.checks.common import CheckFailed, expect_close
-from helpers.grading.solutions import load_solutions
+from helpers.grading.solutions import hidden_test_lines
 
 CHAPTER = "01_convolution"
-
-
-@pytest.fixture(scope="module")
-def solved():
-    return load_solutions(CHAPTER)
-
-
-def mutant(grade_id: str, *replacements: tuple[str, str]) -> dict:
-    """The chapter's solutions with one function changed (see solution_harness.mutant)."""
-    return solution_harness.mutant(CHAPTER, grade_id, *replacements)
 
 
 @pytest.mark.parametrize(
@@ -80,6 +71,7 @@ def test_unwritten_function_says_to_write_it():
 
 def test_missing_stride_is_named():
     broken = mutant(
+        CHAPTER,
         "conv_forward",
         ("n_H = (n_H_prev + 2 * pad - f) // stride + 1", "n_H = n_H_prev + 2 * pad - f + 1"),
         ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = n_W_prev + 2 * pad - f + 1"),
@@ -93,6 +85,7 @@ def test_missing_stride_is_named():
 
 def test_error_inside_learner_code_names_the_case():
     broken = mutant(
+        CHAPTER,
         "conv_forward",
         ("np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", "A_prev"),
     )
@@ -105,6 +98,7 @@ def test_error_inside_learner_code_names_the_case():
 
 def test_overwriting_instead_of_adding_gradients_is_caught():
     broken = mutant(
+        CHAPTER,
         "conv_backward",
         ("dA_prev_pad[i, vert, horiz, :] += W", "dA_prev_pad[i, vert, horiz, :] = W"),
     )
@@ -113,7 +107,7 @@ def test_overwriting_instead_of_adding_gradients_is_caught():
 
 
 def test_padded_gradient_gets_the_strip_padding_hint():
-    broken = mutant(
+    broken = mutant(CHAPTER,
         "conv_backward",
         ("dA_prev = dA_prev_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]",
          "dA_prev = dA_prev_pad"),
@@ -123,7 +117,7 @@ def test_padded_gradient_gets_the_strip_padding_hint():
 
 
 def test_average_pool_gradient_without_division_gets_the_hint():
-    broken = mutant("pool_backward", ("dA[i, h, w, c] / (f * f)", "dA[i, h, w, c]"))
+    broken = mutant(CHAPTER, "pool_backward", ("dA[i, h, w, c] / (f * f)", "dA[i, h, w, c]"))
     with pytest.raises(CheckFailed, match=r"each input of a window gets dA / \(f \* f\)"):
         checks.check_pool_backward(broken["pool_backward"])
 
@@ -162,23 +156,38 @@ def test_missing_return_is_reported():
         checks.check_pool_forward(pool_forward)
 
 
+# The two visible cases the hints are tried on, their expected shapes worked out by hand:
+# case 0: A_prev (2, 5, 5, 3), 4 filters of f = 3, stride 1, pad 0:
+#   (5 + 0 - 3) // 1 + 1 = 3 per axis -> (2, 3, 3, 4).
+# case 1: A_prev (3, 7, 6, 2), 5 filters of f = 3, stride 2, pad 1:
+#   (7 + 2 - 3) // 2 + 1 = 4 and (6 + 2 - 3) // 2 + 1 = 3 -> (3, 4, 3, 5).
+EXPECTED_SHAPES = {0: (2, 3, 3, 4), 1: (3, 4, 3, 5)}
+
+
 @pytest.mark.parametrize(
-    "shape, hint",
+    "case_index, got, hint",
     [
-        ((3, 7, 6, 2), "not n_C_prev"),  # channels = n_C_prev instead of the number of filters
-        ((3, 3, 4, 5), "Height and width are swapped"),
-        ((3, 3, 2, 5), "Did you pad the input first"),
-        ((3, 3, 2, 5), "zero_pad"),
+        # The stride forgotten: 7 + 2 - 3 + 1 = 7 and 6 + 2 - 3 + 1 = 6.
+        (1, (3, 7, 6, 5), "Did you apply the stride?"),
+        # The padding forgotten: (7 - 3) // 2 + 1 = 3 and (6 - 3) // 2 + 1 = 2.
+        (1, (3, 3, 2, 5), "Did you pad the input first (zero_pad(A_prev, pad))?"),
+        # The + 1 forgotten: (5 - 3) // 1 = 2. (On case 1 it gives the shape of the forgotten
+        # padding, (7 + 2 - 3) // 2 = 3 and (6 + 2 - 3) // 2 = 2, so case 0 tells them apart.)
+        (0, (2, 2, 2, 4), "Missing the + 1"),
+        # Rounded up: ceil((7 + 2 - 3) / 2) + 1 = 4 and ceil((6 + 2 - 3) / 2) + 1 = 4.
+        (1, (3, 4, 4, 5), "Round down, not up"),
+        # n_C_prev = 2 channels instead of the 5 filters.
+        (1, (3, 4, 3, 2), "not n_C_prev"),
+        # Height and width swapped.
+        (1, (3, 3, 4, 5), "Height and width are swapped"),
+        # No known bug gives this shape: the formula itself.
+        (1, (3, 5, 5, 5), "Output size per axis is floor((n + 2p - f) / stride) + 1."),
     ],
 )
-def test_shape_hints(shape, hint):
-    # A_prev (3, 7, 6, 2), f = 3, stride 2, pad 1 -> expected (3, 4, 3, 5); computed by hand:
-    # (7 + 2 - 3) // 2 + 1 = 4 and (6 + 2 - 3) // 2 + 1 = 3.
-    case = checks.visible_conv_cases()[1]
-    assert case.output_shape == (3, 4, 3, 5)
-    if shape == (3, 7, 6, 2):
-        shape = (3, 4, 3, 2)
-    assert hint in checks.conv_shape_hint(shape, case)
+def test_shape_hints(case_index, got, hint):
+    case = checks.visible_conv_cases()[case_index]
+    assert case.output_shape == EXPECTED_SHAPES[case_index]
+    assert hint in checks.conv_shape_hint(got, case)
 
 
 def test_expect_close_points_at_the_worst_element():
@@ -241,10 +250,53 @@ def test_reference_pool_gradient_worked_by_hand():
     assert references.pool2d_gradient(dA, A, 2, 2, "average").ravel().tolist() == [0.5] * 4
 
 
-def test_numbers_differ_between_visible_and_hidden_seeds():
-    visible = checks.visible_conv_cases()[0]
-    hidden = next(checks.random_conv_cases(seed=303, count=1))
-    assert not any(
-        a.shape == b.shape and np.allclose(a, b)
-        for a, b in itertools.product([visible.A_prev], [hidden.A_prev])
-    )
+def hidden_case_lists() -> list[tuple[str, int, int]]:
+    """(generator, seed, count) of every random case list the chapter's hidden tests draw, read
+    from the instructor notebook, so that a seed changed there is tested here."""
+    pattern = r"checks\.(random_conv_cases|random_pool_cases)\(seed=(\d+), count=(\d+)\)"
+    found = []
+    for line in hidden_test_lines(CHAPTER):
+        for name, seed, count in re.findall(pattern, line):
+            found.append((name, int(seed), int(count)))
+    return found
+
+
+def case_arrays(case) -> dict[str, np.ndarray]:
+    """The numbers of a ConvCase or PoolCase, by field name (A_prev, W, b, dZ or A_prev, dA)."""
+    arrays = {}
+    for field in dataclasses.fields(case):
+        value = getattr(case, field.name)
+        if isinstance(value, np.ndarray):
+            arrays[field.name] = value
+    return arrays
+
+
+def shared_array(case, other) -> str | None:
+    """The name of an array that holds the same numbers in both cases, or None."""
+    theirs = case_arrays(other)
+    for field, array in case_arrays(case).items():
+        if array.shape == theirs[field].shape and np.allclose(array, theirs[field]):
+            return field
+    return None
+
+
+def test_hidden_cases_differ_from_every_visible_case():
+    """A learner who fits the visible cases (or copies their expected outputs) must not pass a
+    hidden one: no array of any hidden case equals the same array of any visible case."""
+    lists = hidden_case_lists()
+    # conv_forward, conv_backward and conv_forward_fast draw conv cases; pool_forward and
+    # pool_backward draw pool cases. A hidden test written another way would be missed here.
+    names = [name for name, _, _ in lists]
+    assert names.count("random_conv_cases") == 3 and names.count("random_pool_cases") == 2, names
+    visible = {
+        "random_conv_cases": checks.visible_conv_cases(),
+        "random_pool_cases": checks.visible_pool_cases(),
+    }
+    for name, seed, count in lists:
+        hidden_cases = getattr(checks, name)(seed=seed, count=count)
+        for k, hidden in enumerate(hidden_cases):
+            for v, shown in enumerate(visible[name]):
+                field = shared_array(hidden, shown)
+                assert field is None, (
+                    f"{name}(seed={seed}) case {k}: its {field} is visible case {v}'s"
+                )

@@ -8,10 +8,8 @@ Conventions, the same in every chapter:
 - **images**: channels last, ``(N, H, W, C)``; float32 in ``[0, 1]`` unless a function says
   otherwise (the generators also offer ``dtype="uint8"``, the same pixels times 255).
 - **labels**: int64 class indices, ``names[label]`` gives the class name.
-- **boxes**: ``boxes: float32 array [N, (y1, x1, y2, x2)]`` in pixels, with ``y2`` and ``x2``
-  exclusive. The tight box of a mask is ``(min row, min col, max row + 1, max col + 1)`` and a
-  box's area is ``(y2 - y1) * (x2 - x1)``. Chapter 05 converts to YOLO's
-  ``(b_x, b_y, b_h, b_w)`` from this one convention.
+- **boxes**: float32 ``(N, 4)`` in the course's one box convention, stated in
+  :mod:`helpers.boxes` (with the tight box of a mask, :func:`tight_boxes`, re-exported here).
 - **class maps** (segmentation): uint8 ``(N, H, W)``, 0 for background and ``label + 1`` for
   an object; **instance maps**: 0 for background and ``k + 1`` for the k-th object.
 
@@ -20,7 +18,8 @@ Data sets:
 - :func:`shape_classification`, :func:`shape_scenes`, :func:`shape_segmentation`: synthetic
   shapes (circle, square, triangle, star, cross), one generator with three views.
 - :func:`face_identities`: synthetic face identities with a fixed train / val / test split by
-  identity; :func:`raw_pixel_baseline` measures what raw pixels alone achieve.
+  identity (what raw pixels alone achieve on it is measured in
+  :mod:`helpers.references.face_verification`).
 - :func:`load_bundled` and friends: real data shipped with scikit-learn, scikit-image and
   matplotlib (handwritten digits, face / non-face crops, photos).
 - :func:`load_image_folder`: a learner's own images, one sub-folder per class.
@@ -28,6 +27,7 @@ Data sets:
 Each module has a gallery function that draws its data set.
 """
 
+from helpers.boxes import tight_boxes
 from helpers.datasets.bundled import (
     BUNDLED_NAMES,
     PHOTO_NAMES,
@@ -44,7 +44,6 @@ from helpers.datasets.faces import (
     face_identities,
     faces_gallery,
     identity_traits,
-    raw_pixel_baseline,
     render_faces,
     verification_pairs,
 )
@@ -58,7 +57,6 @@ from helpers.datasets.shapes import (
     shape_scenes,
     shape_segmentation,
     shapes_gallery,
-    tight_boxes,
 )
 
 __all__ = [
@@ -82,7 +80,6 @@ __all__ = [
     "load_image_folder",
     "load_lfw_subset",
     "load_photo",
-    "raw_pixel_baseline",
     "render_faces",
     "shape_classification",
     "shape_masks",

@@ -12,6 +12,10 @@ validation and 100 for testing, so verification is measured on people never seen
 Identity ``i`` and its rendering ``r`` depend only on ``(seed, i, r)``, never on which other
 faces are generated with them.
 
+This module holds the data only. What raw pixels achieve on it, and the threshold sweep that
+measures it, are in :mod:`helpers.references.face_verification`: chapter 07 grades choosing a
+threshold, so the data layer must not hand learners one.
+
 Conventions: images are RGB ``(N, size, size, 3)``, float32 in [0, 1] (or uint8 with
 ``dtype="uint8"``); identities are global int64 ids in ``0..699``.
 """
@@ -414,80 +418,6 @@ def verification_pairs(
         second.append(rng.choice(by_id[keys[ib]]))
     same = np.r_[np.ones(half, bool), np.zeros(n_pairs - half, bool)]
     return np.array(first, np.int64), np.array(second, np.int64), same
-
-
-def _pair_distances(images, first, second):
-    flat = images.reshape(len(images), -1).astype(np.float32)
-    return np.linalg.norm(flat[first] - flat[second], axis=1)
-
-
-def best_threshold(distances: np.ndarray, same: np.ndarray) -> tuple[float, float]:
-    """The distance threshold that classifies pairs best (``same`` when distance <= threshold).
-
-    Args:
-        distances: float ``(P,)`` pair distances.
-        same: bool ``(P,)`` ground truth.
-
-    Returns:
-        ``(threshold, accuracy)`` on these pairs.
-    """
-    order = np.argsort(distances, kind="stable")
-    d, s = distances[order], same[order]
-    # Accuracy when the first k pairs (k = 0..P) are called "same".
-    correct = np.r_[0, np.cumsum(s)] + (np.sum(~s) - np.r_[0, np.cumsum(~s)])
-    k = int(np.argmax(correct))
-    threshold = -np.inf if k == 0 else float(d[k - 1])
-    return threshold, float(correct[k] / len(d))
-
-
-def raw_pixel_baseline(
-    renderings_per_identity: int = 10,
-    n_pairs: int = 4000,
-    size: int = 64,
-    seed: int = 0,
-    n_identities: int | None = None,
-) -> dict[str, float]:
-    """How well raw pixels alone verify and recognise faces: the bar a trained encoder must beat.
-
-    Verification: the Euclidean distance between raw pixel vectors, thresholded; the threshold
-    is chosen on validation pairs and the accuracy measured on test pairs (identities never used
-    to choose anything). Recognition: one-shot nearest neighbour, the first rendering of each
-    test identity as the only reference, every other rendering as a query.
-
-    Args:
-        renderings_per_identity: renderings per identity in both splits.
-        n_pairs: pairs per split (half same, half different).
-        size: image size.
-        seed: the data set's seed.
-        n_identities: only the first ``n_identities`` of each split (for quick checks).
-
-    Returns:
-        dict with ``verification_accuracy`` (test, chance 0.5), ``threshold`` (chosen on
-        validation), ``val_accuracy``, ``nn_identification_accuracy`` (test, one-shot) and
-        ``chance_identification`` (1 / number of test identities).
-    """
-    val, test = (
-        face_identities(s, renderings_per_identity, size, seed, n_identities, dtype="uint8")
-        for s in ("val", "test")
-    )
-    vi = [x.images.astype(np.float32) / 255 for x in (val, test)]
-    a, b, same = verification_pairs(val.identities, n_pairs, seed)
-    threshold, val_acc = best_threshold(_pair_distances(vi[0], a, b), same)
-    a, b, same = verification_pairs(test.identities, n_pairs, seed + 1)
-    test_acc = float(np.mean((_pair_distances(vi[1], a, b) <= threshold) == same))
-    flat = vi[1].reshape(len(test), -1)
-    ref = test.renderings == 0
-    refs, queries = flat[ref], flat[~ref]
-    d2 = (queries**2).sum(1)[:, None] - 2 * queries @ refs.T + (refs**2).sum(1)[None, :]
-    predicted = test.identities[ref][np.argmin(d2, axis=1)]
-    nn_acc = float(np.mean(predicted == test.identities[~ref]))
-    return dict(
-        verification_accuracy=test_acc,
-        threshold=threshold,
-        val_accuracy=val_acc,
-        nn_identification_accuracy=nn_acc,
-        chance_identification=1 / len(np.unique(test.identities)),
-    )
 
 
 def faces_gallery(
