@@ -1,4 +1,5 @@
-"""helpers.widgets: the explorers build headless, draw at once, and follow their controls."""
+"""helpers.viz.convolution, the explorers: they build headless, draw at once, and follow their
+controls."""
 
 import base64
 

@@ -1,12 +1,10 @@
 """helpers.viz.common: the shared panels, tables and figures draw, and refuse bad input with a
 message a learner can act on."""
 
-import io
-
 import matplotlib
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
+from figure_harness import draw
 
 from helpers.gradients import relative_error
 from helpers.viz import common as viz
@@ -16,12 +14,6 @@ matplotlib.use("Agg")
 
 RNG = np.random.default_rng(0)
 IMAGE = RNG.random((24, 20))
-
-
-def _draw(fig) -> Figure:
-    assert isinstance(fig, Figure)
-    fig.savefig(io.BytesIO(), format="png", dpi=40)
-    return fig
 
 
 @pytest.mark.parametrize(
@@ -34,11 +26,11 @@ def _draw(fig) -> Figure:
     ],
 )
 def test_show_images(images):
-    _draw(viz.show_images(images, ncols=2))
+    draw(viz.show_images(images, ncols=2))
 
 
 def test_show_images_titles_and_bad_shapes():
-    fig = _draw(viz.show_images([IMAGE, IMAGE], titles=["a", "b"]))
+    fig = draw(viz.show_images([IMAGE, IMAGE], titles=["a", "b"]))
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["a", "b"]
     with pytest.raises(ValueError, match="2 images but 1 titles"):
         viz.show_images([IMAGE, IMAGE], titles=["a"])
@@ -47,7 +39,7 @@ def test_show_images_titles_and_bad_shapes():
 
 
 def test_plot_feature_maps():
-    fig = _draw(viz.plot_feature_maps(RNG.random((6, 6, 10)), title="conv1", ncols=4))
+    fig = draw(viz.plot_feature_maps(RNG.random((6, 6, 10)), title="conv1", ncols=4))
     assert sum(ax.get_visible() for ax in fig.axes) == 10
     assert fig.get_suptitle() == "conv1"
     with pytest.raises(ValueError, match=r"maps\[0\]"):
@@ -57,7 +49,7 @@ def test_plot_feature_maps():
 def test_plot_gradient_check():
     analytic = RNG.normal(size=(3, 3, 2, 4))
     numeric = analytic + 1e-9 * RNG.normal(size=analytic.shape)
-    fig = _draw(viz.plot_gradient_check(analytic, numeric, "dW"))
+    fig = draw(viz.plot_gradient_check(analytic, numeric, "dW"))
     error = np.linalg.norm(analytic - numeric) / (
         np.linalg.norm(analytic) + np.linalg.norm(numeric)
     )

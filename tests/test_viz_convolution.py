@@ -1,13 +1,12 @@
-"""helpers.viz: every figure builds and draws, titles carry the right numbers, bad input is
+"""helpers.viz.convolution: every figure builds and draws, titles carry the right numbers, bad input is
 refused with a message a learner can act on."""
 
-import io
 import re
 
 import matplotlib
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
+from figure_harness import draw
 
 from helpers.viz import convolution as viz
 
@@ -16,12 +15,6 @@ matplotlib.use("Agg")
 
 RNG = np.random.default_rng(0)
 IMAGE = RNG.random((24, 20))
-
-
-def _draw(fig) -> Figure:
-    assert isinstance(fig, Figure)
-    fig.savefig(io.BytesIO(), format="png", dpi=40)
-    return fig
 
 
 def test_edge_kernels_match_the_literature():
@@ -50,10 +43,10 @@ def test_kernel_response_finds_a_vertical_edge():
 
 
 def test_plot_kernel_responses_and_edge_map():
-    fig = _draw(viz.plot_kernel_responses(IMAGE, viz.EDGE_KERNELS))
+    fig = draw(viz.plot_kernel_responses(IMAGE, viz.EDGE_KERNELS))
     titles = [ax.get_title() for ax in fig.axes]
     assert "response to Scharr-y" in titles
-    _draw(viz.plot_edge_map(IMAGE, viz.EDGE_KERNELS["Sobel-x"], 0.5, "Sobel-x"))
+    draw(viz.plot_edge_map(IMAGE, viz.EDGE_KERNELS["Sobel-x"], 0.5, "Sobel-x"))
     with pytest.raises(ValueError, match="rgb2gray"):
         viz.plot_kernel_responses(RNG.random((8, 8, 3)), viz.EDGE_KERNELS)
     with pytest.raises(ValueError, match="empty"):
@@ -64,7 +57,7 @@ def test_plot_kernel_responses_and_edge_map():
 
 @pytest.mark.parametrize("kernel", [RNG.normal(size=(3, 3)), RNG.normal(size=(2, 4))])
 def test_correlation_vs_convolution(kernel):
-    fig = _draw(viz.plot_correlation_vs_convolution(IMAGE, kernel))
+    fig = draw(viz.plot_correlation_vs_convolution(IMAGE, kernel))
     numbers = re.findall(r"= ([0-9.e+-]+)", fig.get_suptitle())
     assert float(numbers[0]) < 1e-12  # convolve == correlate with the flipped kernel
     assert float(numbers[1]) > 1e-3  # a random kernel is not 180-degree symmetric
@@ -91,7 +84,7 @@ def test_plot_output_size_title_gives_the_formula_value():
         assert match, title
         assert (int(match[1]), int(match[2])) == (expected, expected), (n, f, p, s, title)
         assert ("never covered" in title) == ((n + 2 * p - f) % s != 0), (n, f, p, s, title)
-    _draw(viz.plot_output_size(16, 7, 4, 3))
+    draw(viz.plot_output_size(16, 7, 4, 3))
 
 
 @pytest.mark.parametrize(
@@ -116,9 +109,9 @@ def test_plot_pooling_and_its_pooled_values():
         viz.pooled_for_figure(x, 2, 2, "average"), [[2.5, 4.5], [10.5, 12.5]]
     )
     assert viz.pooled_for_figure(x, 3, 1, "max").shape == (2, 2)
-    fig = _draw(viz.plot_pooling(x, 2, 2, "max"))
+    fig = draw(viz.plot_pooling(x, 2, 2, "max"))
     assert fig.axes[1].get_title() == "max pool: 2x2"
-    _draw(viz.plot_pooling(x, 3, 1, "average"))
+    draw(viz.plot_pooling(x, 3, 1, "average"))
     with pytest.raises(ValueError, match='"max" or "average"'):
         viz.plot_pooling(x, 2, 2, "min")
     with pytest.raises(ValueError, match="single-channel 2-D"):
