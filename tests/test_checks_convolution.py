@@ -12,7 +12,9 @@ from solution_harness import mutant
 
 from helpers.checks import convolution as checks
 from helpers.checks.common import CheckFailed, expect_close
+from helpers.gradients import relative_error
 from helpers.grading.solutions import hidden_test_lines
+from helpers.references import convolution as references
 
 CHAPTER = "01_convolution"
 
@@ -106,6 +108,66 @@ def test_overwriting_instead_of_adding_gradients_is_caught():
         checks.check_conv_backward(broken["conv_backward"])
 
 
+ASSIGNING = ("dA_prev_pad[i, vert, horiz, :] += W", "dA_prev_pad[i, vert, horiz, :] = W")
+
+
+def no_overlap_case(seed: int, n_C: int) -> checks.ConvCase:
+    """s = f = 2 and no padding: the windows tile the input without overlapping."""
+    rng = np.random.default_rng(seed)
+    shape = dict(m=2, n_H_prev=6, n_W_prev=6, n_C_prev=3, f=2, stride=2, pad=0)
+    return checks.make_conv_case(rng, n_C=n_C, **shape)
+
+
+def test_assigning_is_wrong_with_several_filters_even_without_overlap():
+    """The chapter's reason for `+=`: every filter adds into the same window of dA_prev_pad.
+
+    With s = f = 2 no window overlaps another, so with one filter `=` is right; with 3 filters
+    each input pixel's gradient is c1 + c2 + c3, one term per filter, and `=` keeps only c3.
+    For independent terms of equal size sigma, ||c1 + c2|| ~ sqrt(2) sigma,
+    ||c1 + c2 + c3|| ~ sqrt(3) sigma and ||c3|| ~ sigma, so the relative error of `=` against
+    the reference is about sqrt(2) / (sqrt(3) + 1) = 0.52: "about 0.5", as the chapter says.
+    """
+    broken = mutant(CHAPTER, "conv_backward", ASSIGNING)["conv_backward"]
+    checks.compare_conv_backward(broken, no_overlap_case(seed=0, n_C=1))
+    with pytest.raises(CheckFailed, match="conv_backward: dA_prev differs from tf.GradientTape"):
+        checks.compare_conv_backward(broken, no_overlap_case(seed=0, n_C=3))
+    errors = []
+    for seed in range(20):
+        case = no_overlap_case(seed, n_C=3)
+        cache = (case.A_prev, case.W, case.b, case.stride, case.pad)
+        expected = references.conv2d_gradients(case.dZ, *cache)[0]
+        errors.append(relative_error(broken(case.dZ, cache)[0], expected))
+    assert min(errors) > 0.2 and 0.45 < np.mean(errors) < 0.6, errors
+
+
+def test_pad_to_minus_pad_gets_a_hint_that_works_for_pad_0():
+    """`pad:-pad` is the empty slice 0:0 when pad == 0 (visible case 0 has pad 0)."""
+    broken = mutant(CHAPTER,
+        "conv_backward",
+        ("dA_prev = dA_prev_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]",
+         "dA_prev = dA_prev_pad[:, pad:-pad, pad:-pad, :]"),
+    )  # fmt: skip
+    message = r"has shape \(2, 0, 0, 3\); expected \(2, 5, 5, 3\)\. With pad = 0 the slice pad:-pad"
+    with pytest.raises(CheckFailed, match=message) as raised:
+        checks.check_conv_backward(broken["conv_backward"])
+    assert checks.STRIP_PADDING in str(raised.value)
+
+
+def test_the_hinted_slice_passes_as_given():
+    """The slice the hints suggest, planted in the solution as written there, passes for every
+    pad the hidden tests use, 0 included."""
+    planted = mutant(CHAPTER,
+        "conv_backward",
+        ("dA_prev = dA_prev_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]",
+         f"dA_prev = {checks.STRIP_PADDING}"),
+    )["conv_backward"]  # fmt: skip
+    checks.check_conv_backward(planted)
+    cases = list(checks.random_conv_cases(seed=2, count=12))
+    assert {case.pad for case in cases} == {0, 1, 2, 3}
+    for case in cases:
+        checks.compare_conv_backward(planted, case)
+
+
 def test_padded_gradient_gets_the_strip_padding_hint():
     broken = mutant(CHAPTER,
         "conv_backward",
@@ -120,6 +182,68 @@ def test_average_pool_gradient_without_division_gets_the_hint():
     broken = mutant(CHAPTER, "pool_backward", ("dA[i, h, w, c] / (f * f)", "dA[i, h, w, c]"))
     with pytest.raises(CheckFailed, match=r"each input of a window gets dA / \(f \* f\)"):
         checks.check_pool_backward(broken["pool_backward"])
+
+
+# A hand-made tie: one 2x2 window [[1, 5], [5, 2]], upstream gradient 2. Its maximum, 5, is at
+# (0, 1) and at (1, 0); (0, 1) comes first in row-major order.
+TIED = np.array([[1.0, 5.0], [5.0, 2.0]]).reshape(1, 2, 2, 1)
+TIED_CACHE = (TIED, 2, 2, "max")
+UPSTREAM = np.full((1, 1, 1, 1), 2.0)
+FIRST_MAXIMUM = (
+    "mask = window == np.max(window)",
+    "mask = np.zeros(window.shape, dtype=bool)\n"
+    "                        mask[np.unravel_index(np.argmax(window), window.shape)] = True",
+)
+
+
+def test_on_a_tie_the_mask_feeds_every_maximum_and_tensorflow_the_first(solved):
+    """What the chapter says about ties: the mask sends the whole gradient to both 5s,
+    TensorFlow only to the first, so the check would fail the mask on a tie."""
+    from_mask = solved["pool_backward"](UPSTREAM, TIED_CACHE)
+    assert from_mask.ravel().tolist() == [0.0, 2.0, 2.0, 0.0]
+    from_tf = references.pool2d_gradient(UPSTREAM, TIED, 2, 2, "max")
+    assert from_tf.ravel().tolist() == [0.0, 2.0, 0.0, 0.0]
+    tie = checks.PoolCase(TIED, 2, 2, "max", UPSTREAM)
+    with pytest.raises(CheckFailed, match="dA_prev differs from tf.GradientTape"):
+        checks.compare_pool_backward(solved["pool_backward"], tie)
+    first_maximum = mutant(CHAPTER, "pool_backward", FIRST_MAXIMUM)["pool_backward"]
+    assert first_maximum(UPSTREAM, TIED_CACHE).ravel().tolist() == from_tf.ravel().tolist()
+
+
+def test_the_first_maximum_way_passes_the_checks_too():
+    """Without ties the two ways agree, so the checks accept both."""
+    first_maximum = mutant(CHAPTER, "pool_backward", FIRST_MAXIMUM)["pool_backward"]
+    checks.check_pool_backward(first_maximum)
+    for case in checks.random_pool_cases(seed=3, count=8):
+        checks.compare_pool_backward(first_maximum, case)
+
+
+def tied_windows(case: checks.PoolCase) -> int:
+    """How many (image, window, channel) of a max-pooling case have a tied maximum."""
+    windows = np.lib.stride_tricks.sliding_window_view(case.A_prev, (case.f, case.f), axis=(1, 2))
+    windows = windows[:, :: case.stride, :: case.stride]  # (m, n_H, n_W, n_C, f, f)
+    at_maximum = windows == windows.max(axis=(4, 5), keepdims=True)
+    return int((at_maximum.sum(axis=(4, 5)) > 1).sum())
+
+
+def test_tie_counting_is_right():
+    assert tied_windows(checks.PoolCase(TIED, 2, 2, "max", UPSTREAM)) == 1
+    # Stride 1 over [[0, 7, 0], [7, 1, 0], [0, 0, 0]]: windows [[0, 7], [7, 1]] (tied),
+    # [[7, 0], [1, 0]], [[7, 1], [0, 0]], [[1, 0], [0, 0]].
+    overlapping = np.array([[0.0, 7, 0], [7, 1, 0], [0, 0, 0]]).reshape(1, 3, 3, 1)
+    assert tied_windows(checks.PoolCase(overlapping, 2, 1, "max", np.zeros((1, 2, 2, 1)))) == 1
+
+
+def test_no_max_pooling_case_of_the_checks_has_a_tie():
+    """So a mask solution is never failed by a tie: every visible case and every hidden case
+    list the notebook draws (seeds read from it) is tie-free."""
+    cases = checks.visible_pool_cases()
+    for name, seed, count in hidden_case_lists():
+        if name == "random_pool_cases":
+            cases += list(checks.random_pool_cases(seed=seed, count=count))
+    max_cases = [case for case in cases if case.mode == "max"]
+    assert len(max_cases) >= 10
+    assert [tied_windows(case) for case in max_cases] == [0] * len(max_cases)
 
 
 def test_padding_the_batch_axis_is_named():

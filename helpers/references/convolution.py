@@ -94,12 +94,16 @@ def pool2d_gradient(
         A_prev, f, stride, mode: the layer's inputs, as in :func:`pool2d`.
 
     Returns:
-        dA_prev: (m, n_H_prev, n_W_prev, n_C).
+        dA_prev: (m, n_H_prev, n_W_prev, n_C). Where several inputs of a window tie for its
+        maximum, TensorFlow gives that window's gradient to the first of them in row-major
+        order only.
     """
     tf = _tf()
     op = {"max": tf.nn.max_pool2d, "average": tf.nn.avg_pool2d}[mode]
-    A_t = tf.Variable(np.asarray(A_prev, np.float32 if mode == "max" else np.float64))
+    # float64 like the learner's arrays: in float32 two inputs closer than float32's precision
+    # would tie, and TensorFlow could then send the gradient to the smaller one.
+    A_t = tf.Variable(np.asarray(A_prev, np.float64))
     with tf.GradientTape() as tape:
         A = op(A_t, f, stride, "VALID")
     dA_t = tf.constant(dA, A.dtype)
-    return tape.gradient(A, A_t, output_gradients=dA_t).numpy().astype(np.float64)
+    return tape.gradient(A, A_t, output_gradients=dA_t).numpy()
