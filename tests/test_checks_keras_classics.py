@@ -4,7 +4,10 @@ counts, keras.applications.VGG16, and the numbers the papers print (worked out b
 
 from __future__ import annotations
 
+import re
+
 import keras
+import numpy as np
 import pytest
 from solution_harness import mutant
 
@@ -27,6 +30,7 @@ CHAPTER = "02_keras_classics"
         (checks.check_lenet5, "lenet5"),
         (checks.check_alexnet, "alexnet"),
         (checks.check_vgg16, "vgg16"),
+        (checks.check_evaluate_accuracy, "evaluate_accuracy"),
     ],
 )
 def test_visible_checks_accept_the_solutions(solved, check, name, capsys):
@@ -43,6 +47,8 @@ def test_hidden_cases_pass_with_the_solutions(solved):
         checks.compare_lenet5(solved["lenet5"], activation=activation, pooling=pooling)
     checks.compare_alexnet(solved["alexnet"], input_shape=(99, 131, 3), num_classes=10)
     checks.compare_vgg16(solved["vgg16"], input_shape=(64, 96, 3), num_classes=10)
+    for seed in range(20):
+        checks.compare_evaluate_accuracy(solved["evaluate_accuracy"], seed=seed)
     for api in ("sequential", "functional"):
         checks.compare_simple_convnet(solved[f"simple_convnet_{api}"], api=api,
                                       input_shape=(40, 24, 1), num_classes=2)  # fmt: skip
@@ -60,6 +66,7 @@ def test_compare_functions_return_none(solved):
     assert checks.compare_alexnet(solved["alexnet"], input_shape=(99, 99, 3)) is None
     assert checks.compare_vgg16(solved["vgg16"], input_shape=(32, 32, 3), num_classes=2) is None
     assert checks.compare_simple_convnet(solved["simple_convnet_functional"], api="functional") is None  # fmt: skip
+    assert checks.compare_evaluate_accuracy(solved["evaluate_accuracy"], seed=1) is None
 
 
 def test_random_cases_cover_what_the_hidden_tests_promise():
@@ -391,3 +398,182 @@ def test_table_without_the_input_row_is_reported():
 
 
 # --------------------------------------------------------- the chapter's figures and explorer
+
+
+# ------------------------------------------------------- building big models without weights
+def rss_megabytes() -> float:
+    """This process's resident memory now, from /proc (Linux), in MB."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def test_models_built_shapes_only_have_keras_counts_and_no_weights():
+    """VGG-16 built inside shapes_only: every layer's shape and count as Keras gives them (the
+    chapter's formulas from the shapes), 0.55 GB of weights never allocated, and Keras'
+    registry of deferred variables left as it was, so nothing draws them later."""
+    from keras.src.backend.common import global_state
+
+    before = rss_megabytes()
+    with references.shapes_only():
+        model = references.vgg16_reference()
+    grown = rss_megabytes() - before
+    layers = references.model_layers(model)
+    assert model.count_params() == sum(chapter_formula(layer) for layer in layers)
+    assert tuple(model.get_layer("fc1").output.shape) == (None, 4096)
+    weights_mb = 4 * model.count_params() / 2**20  # float32
+    assert grown < weights_mb / 4
+    assert not global_state.get_global_attribute("uninitialized_variables", None)
+    # A model built afterwards (its build opens a stateless scope) draws only its own weights.
+    references.reference_model((32, 32, 1), references.lenet5_layers())
+    assert rss_megabytes() - before < weights_mb / 4
+
+
+def test_the_big_model_checks_leave_no_deferred_variables(solved):
+    from keras.src.backend.common import global_state
+
+    checks.compare_vgg16(solved["vgg16"], input_shape=(64, 64, 3), num_classes=10)
+    checks.compare_alexnet(solved["alexnet"], input_shape=(99, 99, 3), num_classes=10)
+    assert not global_state.get_global_attribute("uninitialized_variables", None)
+
+
+# --------------------------------------------------------------------------- train_lenet5
+def test_renaming_moves_every_class_and_the_test_digits_stay_out_of_training():
+    """The hidden case renames every class, so a network that learnt the usual labels from
+    anywhere but X_train and y_train gets none of the renamed test digits right; and the check's
+    test digits are not among the training examples it hands over."""
+    for seed in range(10):
+        renaming = checks.class_renaming(seed)
+        assert sorted(renaming) == list(range(10)) and all(renaming != range(10))
+    usual, renamed = checks.digits_case(2), checks.digits_case(2, rename_classes=True)
+    np.testing.assert_array_equal(usual.X_test, renamed.X_test)
+    np.testing.assert_array_equal(checks.class_renaming(2)[usual.y_test], renamed.y_test)
+    training_rows = {row.tobytes() for row in renamed.X_train}
+    assert not any(row.tobytes() in training_rows for row in renamed.X_test)
+    assert len(renamed.X_train) == 5 * (1797 - len(renamed.X_test))
+
+
+def test_the_validation_split_holds_out_whole_digits():
+    """Keras' validation_split takes the last examples: with the copies of a digit side by side
+    (rows 5i to 5i + 4), the last 10 % are whole digits, none of which the network trains on."""
+    case = checks.digits_case(1)
+    split_at = int(len(case.X_train) * 0.9)  # keras: the first floor(0.9 N) examples train
+    digit_of_row = np.arange(len(case.X_train)) // 5
+    assert not set(digit_of_row[:split_at]) & set(digit_of_row[split_at + 5 :])
+    unshifted = case.X_train[::5]
+    for move in range(1, 5):  # each copy moved by 2 pixels, the border filled from outside
+        assert not np.array_equal(case.X_train[move::5], unshifted)
+
+
+def cheap_training(model, X_train, y_train, **fit):
+    """Compile with Adam and the usual loss, then fit on 2 digits' copies: seconds, not minutes."""
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    arguments = {"epochs": 1, "batch_size": 10, "validation_split": 0.5, "verbose": 0} | fit
+    return model.fit(X_train[:20], y_train[:20], **arguments)
+
+
+def test_training_without_validation_is_stopped_before_it_starts():
+    broken = mutant(CHAPTER, "train_lenet5", ("validation_split=0.1, ", ""))
+    with pytest.raises(CheckFailed, match="without holding out a validation set: pass validation_split=0.1"):  # fmt: skip
+        checks.check_train_lenet5(broken["train_lenet5"])
+
+
+def test_fit_before_compile_is_named():
+    broken = mutant(CHAPTER, "train_lenet5", ("model.compile(", "settings = dict("))
+    with pytest.raises(CheckFailed, match="called model.fit before model.compile"):
+        checks.check_train_lenet5(broken["train_lenet5"])
+
+
+def test_training_on_the_test_digits_is_refused():
+    """A function that fetches the digits itself, test digits included, is stopped at fit."""
+
+    def train_lenet5(model, X_train, y_train):
+        from helpers.datasets import load_digits
+
+        images, labels = load_digits(size=32)
+        X_all = (images - images.mean()) / images.std()
+        return cheap_training(model, X_all, labels)
+
+    with pytest.raises(CheckFailed, match=r"passed model.fit 20 examples \(as x\) that are not in the X_train it was given"):  # fmt: skip
+        checks.check_train_lenet5(train_lenet5)
+
+
+def test_training_a_model_of_ones_own_is_named():
+    def train_lenet5(model, X_train, y_train):
+        own = references.reference_model((32, 32, 1), references.lenet5_layers())
+        return cheap_training(own, X_train, y_train)
+
+    with pytest.raises(CheckFailed, match="did not call fit on the model it was given"):
+        checks.check_train_lenet5(train_lenet5)
+
+
+def test_missing_return_of_the_history_is_named():
+    def train_lenet5(model, X_train, y_train):
+        cheap_training(model, X_train, y_train)
+
+    with pytest.raises(CheckFailed, match="should return the History that model.fit returns; got NoneType"):  # fmt: skip
+        checks.check_train_lenet5(train_lenet5)
+
+
+def test_too_little_training_fails_on_accuracy_with_a_hint():
+    with pytest.raises(CheckFailed) as raised:
+        checks.check_train_lenet5(cheap_training)
+    message = str(raised.value)
+    assert re.search(r"gets \d+\.\d% of 360 held-out digits right .* the goal is at least 97%", message)  # fmt: skip
+    assert "It does not fit its training data either" in message
+
+
+def test_training_past_the_budget_is_stopped(solved, monkeypatch):
+    monkeypatch.setattr(checks, "TRAINING_BUDGET_SECONDS", 0)
+    with pytest.raises(
+        CheckFailed, match=r"was stopped after \d+ s: one call may take at most 0 s"
+    ):
+        checks.check_train_lenet5(solved["train_lenet5"])
+
+
+def test_a_network_that_learnt_the_usual_labels_elsewhere_fails_the_hidden_case():
+    """The cheat the renamed classes are there for: train on every digit, test digits included,
+    with the usual labels, out of the check's sight (Keras' own fit, called through the class),
+    then call fit on a few given examples for show. The visible check is fooled; the hidden
+    case is not."""
+
+    def train_lenet5(model, X_train, y_train):
+        from helpers.datasets import load_digits
+
+        images, labels = load_digits(size=32)
+        X_all = (images - images.mean()) / images.std()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+        keras.Model.fit(model, X_all, labels, epochs=6, batch_size=32, verbose=0)
+        return model.fit(X_train[:20], y_train[:20], epochs=1, validation_split=0.5, verbose=0)
+
+    checks.check_train_lenet5(train_lenet5)
+    with pytest.raises(CheckFailed, match=r"classes renamed\): .* the goal is at least 97%"):
+        checks.compare_train_lenet5(train_lenet5, seed=2, rename_classes=True)
+
+
+# ---------------------------------------------------------------------- evaluate_accuracy
+ACCURACY_LINE = "float(np.mean(predicted == y))"
+
+
+@pytest.mark.parametrize(
+    "new, message",
+    [
+        ("float(100 * np.mean(predicted == y))", "not a percentage"),
+        ("float(np.mean(predicted != y))", "That is the error rate"),
+        ("int(np.sum(predicted == y))", "That is the count of right examples"),
+    ],
+)
+def test_evaluate_accuracy_bugs_get_their_hint(new, message):
+    broken = mutant(CHAPTER, "evaluate_accuracy", (ACCURACY_LINE, new))
+    with pytest.raises(
+        CheckFailed, match=rf"worked by hand .*; the accuracy is 0\.75\. .*{message}"
+    ):
+        checks.check_evaluate_accuracy(broken["evaluate_accuracy"])
+
+
+def test_evaluate_on_an_uncompiled_model_says_to_predict():
+    def evaluate_accuracy(model, X, y):
+        return model.evaluate(X, y, verbose=0)[1]
+
+    with pytest.raises(CheckFailed, match="not compiled, so model.evaluate cannot run. Use model.predict"):  # fmt: skip
+        checks.check_evaluate_accuracy(evaluate_accuracy)

@@ -7,6 +7,8 @@ it needs the learner's code.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_grading_contract import contract
 
@@ -27,6 +29,16 @@ def test_solved_chapter_prints_the_vgg_and_lenet_figures(graded):
     printed = stdout_text(graded.autograded("solved"))
     assert "VGG-16: 138,357,544 parameters" in printed
     assert "LeNet-5: 61,706 parameters, test accuracy" in printed
+
+
+def test_solved_lenet5_meets_the_quality_floor_and_its_training_check(graded):
+    """The syllabus' floor for the chapter's own LeNet-5 (98 % of the test digits), and the
+    visible check of train_lenet5 passing on its own split (at least 97 %)."""
+    printed = stdout_text(graded.autograded("solved"))
+    accuracy = float(re.search(r"LeNet-5: [\d,]+ parameters, test accuracy ([\d.]+)%", printed)[1])
+    assert accuracy >= 98.0
+    checked = re.search(r"\N{CHECK MARK} train_lenet5: .*; ([\d.]+)% of 360 digits", printed)
+    assert checked and float(checked[1]) >= 97.0
 
 
 def test_blank_notebook_fails_at_the_learner_code(graded):

@@ -14,8 +14,10 @@ random cases (:func:`random_output_shape_cases`, :func:`random_architectures`).
 from __future__ import annotations
 
 import gc
+import inspect
 import math
 import numbers
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -29,6 +31,7 @@ from helpers.references.keras_classics import (
     load_keras,
     model_layers,
     reference_model,
+    shapes_only,
     simple_convnet_layers,
     vgg16_reference,
 )
@@ -191,36 +194,48 @@ def _simple_convnet(builder: Callable, *, api: str, input_shape=(32, 32, 1),
 
 
 def _lenet5(lenet5: Callable, *, activation="relu", pooling="max", num_classes=10):
-    """Compare ``lenet5(activation=, pooling=, num_classes=)`` with the paper's table."""
+    """Compare ``lenet5(activation=, pooling=, num_classes=)`` with the paper's layer table in
+    its modern form (full C3 connections, a dense softmax output)."""
     case = f"activation={activation!r}, pooling={pooling!r}, num_classes={num_classes}"
     model = call_learner(lenet5, activation=activation, pooling=pooling,
                          num_classes=num_classes, name="lenet5", case=case)  # fmt: skip
     reference = reference_model((32, 32, 1), lenet5_layers(num_classes), activation=activation,
                                 pooling=pooling)  # fmt: skip
-    compare_models("lenet5", model, reference, reference_name="LeNet-5, LeCun et al. 1998")
+    compare_models("lenet5", model, reference, reference_name="LeNet-5, modern form")
     return model.count_params()
 
 
 def _alexnet(alexnet: Callable, *, input_shape=(227, 227, 3), num_classes=1000) -> int:
-    """Compare ``alexnet(input_shape, num_classes)`` with the paper's table (one device)."""
+    """Compare ``alexnet(input_shape, num_classes)`` with the paper's table (one device).
+
+    Both models are built without their weights (``shapes_only``): 62 million weights each
+    would take a quarter of a gigabyte, and the comparison needs only Keras' shapes and counts.
+    """
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
-    model = call_learner(alexnet, input_shape, num_classes, name="alexnet", case=case)
-    reference = reference_model(input_shape, alexnet_layers(num_classes))
-    compare_models("alexnet", model, reference, reference_name="AlexNet, Krizhevsky et al. 2012")
-    count = model.count_params()
-    del model, reference  # VGG-16 holds half a gigabyte of weights: free it at once
+    with shapes_only():
+        model = call_learner(alexnet, input_shape, num_classes, name="alexnet", case=case)
+        reference = reference_model(input_shape, alexnet_layers(num_classes))
+        compare_models("alexnet", model, reference, reference_name="AlexNet, Krizhevsky et al. 2012")  # fmt: skip
+        count = model.count_params()
+    del model, reference
     gc.collect()
     return count
 
 
 def _vgg16(vgg16: Callable, *, input_shape=(224, 224, 3), num_classes=1000) -> int:
-    """Compare ``vgg16(input_shape, num_classes)`` with keras.applications.VGG16(weights=None)."""
+    """Compare ``vgg16(input_shape, num_classes)`` with keras.applications.VGG16(weights=None).
+
+    Both models are built without their weights (``shapes_only``): with them, the two would
+    hold 1.1 GB and drawing the weights of the two fc1 layers needs as much again for a
+    moment, too much for a laptop with 4 GB. Shapes and counts are Keras' own either way.
+    """
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
-    model = call_learner(vgg16, input_shape, num_classes, name="vgg16", case=case)
-    reference = vgg16_reference(input_shape, num_classes)
-    compare_models("vgg16", model, reference, reference_name="keras.applications.VGG16")
-    count = model.count_params()
-    del model, reference  # VGG-16 holds half a gigabyte of weights: free it at once
+    with shapes_only():
+        model = call_learner(vgg16, input_shape, num_classes, name="vgg16", case=case)
+        reference = vgg16_reference(input_shape, num_classes)
+        compare_models("vgg16", model, reference, reference_name="keras.applications.VGG16")
+        count = model.count_params()
+    del model, reference
     gc.collect()
     return count
 
@@ -235,7 +250,7 @@ def compare_simple_convnet(builder: Callable, *, api: str, input_shape=(32, 32, 
 
 
 def compare_lenet5(lenet5: Callable, *, activation="relu", pooling="max", num_classes=10) -> None:
-    """Compare ``lenet5(activation=, pooling=, num_classes=)`` with the paper's table."""
+    """Compare ``lenet5(activation=, pooling=, num_classes=)`` with the paper's sizes, modern form."""
     _lenet5(lenet5, activation=activation, pooling=pooling, num_classes=num_classes)
 
 
@@ -264,7 +279,7 @@ def check_simple_convnet_functional(builder: Callable) -> None:
 def check_lenet5(lenet5: Callable) -> None:
     """The visible check for ``lenet5``: the modern version (ReLU, max pooling, softmax)."""
     count = _lenet5(lenet5)
-    passed("lenet5", f"C1 to the output match the paper's shapes; {count:,} parameters.")
+    passed("lenet5", f"C1 to the output have the paper's sizes, in the modern form (full C3, softmax output); {count:,} parameters.")  # fmt: skip
 
 
 def check_alexnet(alexnet: Callable) -> None:
@@ -515,3 +530,339 @@ def check_activation_table(activation_table: Callable) -> None:
     ]
     _activation_table(activation_table, (25, 18, 3), small)
     passed("activation_table", "LeNet-5's table and a strided 'same' net match Keras' shapes and counts.")  # fmt: skip
+
+
+# ------------------------------------------------------------------- training LeNet-5
+# The check's data: the real digits, split by the check itself, so that the learner's function
+# only ever sees training examples. The test digits never reach it.
+TRAINING_BUDGET_SECONDS = 120  # one call of train_lenet5, 2 cores; the solution's takes 10-40 s
+MIN_TEST_ACCURACY = 0.97
+SHIFT_PIXELS = 2
+MOVES = ((0, 0), (-SHIFT_PIXELS, 0), (SHIFT_PIXELS, 0), (0, -SHIFT_PIXELS), (0, SHIFT_PIXELS))
+
+
+@dataclass(frozen=True, eq=False)
+class DigitsCase:
+    """The digits split by the check: what train_lenet5 gets, and what only the check sees.
+
+    Attributes:
+        X_train: float32 (5 N, 32, 32, 1), standardised with the training digits' mean and
+            standard deviation; each training digit then moved up, down, left and right by
+            2 pixels, the five copies of a digit next to each other (so that Keras'
+            validation_split, which takes the last examples, holds out whole digits).
+        y_train: int64 (5 N,), the class of each copy.
+        X_test: float32 (M, 32, 32, 1), standardised with the training statistics, unshifted.
+        y_test: int64 (M,).
+        seed: the split's random_state.
+        renamed: whether the classes are renamed (digit d is called class ``rename[d]``).
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    seed: int
+    renamed: bool
+
+    def describe(self) -> str:
+        split = f"{len(self.X_train):,} training examples ({len(self.X_train) // len(MOVES):,} digits x 5 positions)"  # fmt: skip
+        renamed = ", classes renamed" if self.renamed else ""
+        return f"the check's split of the digits (random_state={self.seed}{renamed}): {split}"
+
+
+def class_renaming(seed: int, classes: int = 10) -> np.ndarray:
+    """A permutation of the classes that moves every class (none keeps its name), from a seed.
+
+    Returns:
+        int64 (classes,): class d is renamed ``renaming[d]``.
+    """
+    rng = np.random.default_rng(seed)
+    while True:
+        renaming = rng.permutation(classes)
+        if np.all(renaming != np.arange(classes)):
+            return renaming
+
+
+def _shifted_copies(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X (N, H, W, C), y (N,) -> (5 N, H, W, C), (5 N,): each image, then moved by MOVES, the
+    five copies of an image next to each other; zeros (the standardised background is not zero,
+    so the caller shifts before standardising) move in at the border."""
+    p, (H, W) = SHIFT_PIXELS, X.shape[1:3]
+    padded = np.pad(X, ((0, 0), (p, p), (p, p), (0, 0)))
+    copies = [padded[:, p + dy : p + dy + H, p + dx : p + dx + W] for dy, dx in MOVES]
+    return np.stack(copies, axis=1).reshape(-1, *X.shape[1:]), np.repeat(y, len(MOVES))
+
+
+def digits_case(seed: int, rename_classes: bool = False) -> DigitsCase:
+    """The real digits at 32 x 32, split 80 / 20 (stratified) with ``random_state=seed``.
+
+    Args:
+        seed: the split's random_state (the chapter's own split uses 0).
+        rename_classes: rename the classes with :func:`class_renaming` (seed): a network can
+            then only score well on the test digits if it learnt the names from X_train and
+            y_train, not from the digits' usual labels.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from helpers.datasets import load_digits
+
+    images, labels = load_digits(size=32)
+    X_train, X_test, y_train, y_test = train_test_split(
+        images, labels, test_size=0.2, stratify=labels, random_state=seed
+    )
+    if rename_classes:  # after the split, so that the digits are split as without renaming
+        renaming = class_renaming(seed)
+        y_train, y_test = renaming[y_train], renaming[y_test]
+    mean, std = X_train.mean(), X_train.std()
+    X_shifted, y_shifted = _shifted_copies(X_train, y_train)
+    return DigitsCase(
+        X_train=((X_shifted - mean) / std).astype(np.float32),
+        y_train=y_shifted,
+        X_test=((X_test - mean) / std).astype(np.float32),
+        y_test=y_test,
+        seed=seed,
+        renamed=rename_classes,
+    )
+
+
+def _rows(X) -> list[bytes]:
+    return [row.tobytes() for row in np.ascontiguousarray(X, dtype=np.float32)]
+
+
+class _FitGuard:
+    """Stands in for ``model.fit`` while the learner's function runs.
+
+    Before each call it checks that the model is compiled, that the data are arrays whose
+    every example is one of X_train's, and that part of them is held out for validation; it
+    adds a callback that stops training when the time budget is spent.
+
+    It is there to catch honest mistakes early, with a clear message. A function that goes
+    around it (``keras.Model.fit(model, ...)``, ``train_on_batch``, a loop of its own) is
+    caught by the hidden case instead: its classes are renamed, and only X_train and y_train
+    can teach the new names.
+    """
+
+    def __init__(self, model, X_train: np.ndarray, start: float, budget: float):
+        self.fit, self.model, self.start, self.budget = model.fit, model, start, budget
+        self.allowed = set(_rows(X_train))
+        self.image_shape = X_train.shape[1:]
+        self.calls, self.over_budget = 0, False
+
+    def _given_only(self, X, what: str) -> None:
+        if not isinstance(X, np.ndarray):
+            raise CheckFailed(
+                f"train_lenet5 passed {what} to model.fit as a {type(X).__name__}; pass numpy "
+                "arrays (X_train, y_train), so that the check can see what the network trains on."
+            )
+        if X.shape[1:] != self.image_shape:
+            raise CheckFailed(f"train_lenet5 passed {what} of shape {X.shape} to model.fit; the training images have shape (N, *{self.image_shape}).")  # fmt: skip
+        foreign = sum(row not in self.allowed for row in _rows(X))
+        if foreign:
+            raise CheckFailed(
+                f"train_lenet5 passed model.fit {foreign:,} examples ({what}) that are not in "
+                "the X_train it was given. Train and validate on X_train and y_train as given "
+                "(already standardised and shifted), and on nothing else: the test digits must "
+                "stay unseen until the network is evaluated."
+            )
+
+    def __call__(self, *args, **kwargs):
+        arguments = inspect.signature(self.fit).bind(*args, **kwargs).arguments
+        if not getattr(self.model, "compiled", False):
+            raise CheckFailed(
+                "train_lenet5 called model.fit before model.compile: compile the model first "
+                "(an optimizer, a loss and metrics=['accuracy'])."
+            )
+        self._given_only(arguments.get("x"), "as x")
+        validation = arguments.get("validation_data")
+        if validation is not None:
+            self._given_only(validation[0], "as validation_data")
+        elif not arguments.get("validation_split"):
+            raise CheckFailed(
+                "train_lenet5 called model.fit without holding out a validation set: pass "
+                "validation_split=0.1, so that the History shows how the network does on "
+                "digits it does not train on."
+            )
+        guard = self
+        k = load_keras()
+
+        class Budget(k.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if time.perf_counter() - guard.start > guard.budget:
+                    guard.over_budget = True
+                    self.model.stop_training = True
+
+        arguments["callbacks"] = [*(arguments.get("callbacks") or []), Budget()]
+        self.calls += 1
+        return self.fit(**arguments)
+
+
+def _test_accuracy(model, case: DigitsCase) -> float:
+    """The fraction of the case's test digits whose most probable class is the label."""
+    probabilities = model.predict(case.X_test, verbose=0)
+    return float(np.mean(np.argmax(probabilities, axis=1) == case.y_test))
+
+
+def _accuracy_hint(history) -> str:
+    curves = getattr(history, "history", {})
+    train = curves.get("accuracy", [None])[-1]
+    val = curves.get("val_accuracy", [None])[-1]
+    if train is None:
+        return ""
+    if train < 0.9:
+        return (
+            f" It does not fit its training data either (last training accuracy {train:.1%}): "
+            "check the loss (sparse_categorical_crossentropy for integer labels and a softmax "
+            "output, not from_logits=True) and the learning rate (Adam's 1e-3 is a good start), "
+            "or train for more epochs."
+        )
+    return (
+        f" It fits its training data (training accuracy {train:.1%}"
+        f"{f', validation {val:.1%}' if val is not None else ''}) but not new digits: fewer "
+        "epochs, or a smaller learning rate at the end (a decaying schedule), may help."
+    )
+
+
+def _train_lenet5(train_lenet5: Callable, case: DigitsCase) -> tuple[float, float, int, float]:
+    """Train a fresh LeNet-5 with ``train_lenet5`` on the case's training examples only, then
+    evaluate it on the case's test digits, which the learner's function never sees.
+
+    Returns:
+        (seconds, test accuracy, epochs run, last validation accuracy).
+    """
+    k = load_keras()
+    name = "train_lenet5"
+    k.utils.set_random_seed(case.seed)
+    # The reference LeNet-5, not the learner's lenet5: this exercise is graded on its own.
+    model = reference_model((32, 32, 1), lenet5_layers())
+    start = time.perf_counter()
+    guard = _FitGuard(model, case.X_train, start, TRAINING_BUDGET_SECONDS)
+    model.fit = guard
+    try:
+        history = call_learner(train_lenet5, model, case.X_train, case.y_train, name=name,
+                               case=case.describe())  # fmt: skip
+    finally:
+        del model.fit  # the model's own fit again
+    seconds = time.perf_counter() - start
+    if guard.calls == 0:
+        raise CheckFailed(
+            f"{name} did not call fit on the model it was given: compile and fit `model`, "
+            "the argument, rather than a model of your own."
+        )
+    if guard.over_budget:
+        raise CheckFailed(
+            f"{name} was stopped after {seconds:.0f} s: one call may take at most "
+            f"{TRAINING_BUDGET_SECONDS} s on {case.describe()}. Use fewer epochs or larger "
+            "batches (4 epochs of batches of 64 are enough, and take well under a minute)."
+        )
+    if not isinstance(history, k.callbacks.History):
+        raise CheckFailed(
+            f"{name} should return the History that model.fit returns; got "
+            f"{type(history).__name__}. Did you forget `return history`?"
+        )
+    curves = history.history
+    if "val_accuracy" not in curves:
+        raise CheckFailed(
+            f"{name}: the History has {sorted(curves)}, no 'val_accuracy'. Compile with "
+            "metrics=['accuracy'] and fit with validation_split=0.1."
+        )
+    accuracy = _test_accuracy(model, case)
+    if accuracy < MIN_TEST_ACCURACY:
+        raise CheckFailed(
+            f"{name}: the trained LeNet-5 gets {accuracy:.1%} of {len(case.y_test)} held-out "
+            f"digits right on {case.describe()}; the goal is at least {MIN_TEST_ACCURACY:.0%}."
+            f"{_accuracy_hint(history)}"
+        )
+    return seconds, accuracy, len(curves["val_accuracy"]), curves["val_accuracy"][-1]
+
+
+def compare_train_lenet5(train_lenet5: Callable, *, seed: int, rename_classes: bool) -> None:
+    """Train and evaluate with ``train_lenet5`` on the check's split ``seed`` (see
+    :func:`digits_case`); fail unless held-out accuracy is at least MIN_TEST_ACCURACY."""
+    _train_lenet5(train_lenet5, digits_case(seed, rename_classes))
+
+
+def check_train_lenet5(train_lenet5: Callable) -> None:
+    """The visible check: a fresh LeNet-5 trained by ``train_lenet5`` on the check's own split
+    (random_state=1), evaluated on the 360 digits it held back."""
+    case = digits_case(seed=1)
+    seconds, accuracy, epochs, val = _train_lenet5(train_lenet5, case)
+    passed(
+        "train_lenet5",
+        f"{epochs} epochs in {seconds:.0f} s (budget {TRAINING_BUDGET_SECONDS} s), validation "
+        f"accuracy {val:.1%}; {accuracy:.1%} of {len(case.y_test)} digits the function never "
+        f"saw are right (goal: {MIN_TEST_ACCURACY:.0%}).",
+    )
+
+
+# ---------------------------------------------------------------- evaluating a classifier
+def _softmax_model(classes: int, features: int, seed: int | None):
+    """A small classifier, (None, features) -> (None, classes) probabilities, not compiled:
+    a softmax of the input itself (seed None), or of a random dense layer."""
+    k = load_keras()
+    inputs = k.Input(shape=(features,))
+    if seed is None:
+        outputs = k.layers.Softmax()(inputs)
+    else:
+        init = k.initializers.RandomNormal(seed=seed)
+        outputs = k.layers.Dense(classes, activation="softmax", kernel_initializer=init)(inputs)
+    return k.Model(inputs, outputs)
+
+
+def _evaluate_accuracy(evaluate_accuracy: Callable, model, X, y, expected: float, case: str):
+    name = "evaluate_accuracy"
+    try:
+        got = call_learner(evaluate_accuracy, model, X, y, name=name, case=case)
+    except CheckFailed:
+        raise
+    except Exception as error:
+        if "compile" in str(error):
+            raise CheckFailed(
+                f"{name}: the model it was given is not compiled, so model.evaluate cannot "
+                "run. Use model.predict and compare the most probable class with the label."
+            ) from error
+        raise
+    if hasattr(got, "numpy"):  # a TensorFlow scalar, e.g. from keras.metrics
+        got = got.numpy()
+    if isinstance(got, np.ndarray) and got.size == 1:
+        got = got.item()
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        raise CheckFailed(f"{name} should return one number, the accuracy; got {type(got).__name__} ({case}).")  # fmt: skip
+    if not math.isclose(got, expected, abs_tol=1e-6):
+        hint = ""
+        if math.isclose(got, 100 * expected, abs_tol=1e-4):
+            hint = " Return a fraction between 0 and 1, not a percentage."
+        elif math.isclose(got, 1 - expected, abs_tol=1e-6):
+            hint = " That is the error rate: the accuracy counts the examples that are right."
+        elif math.isclose(got, expected * len(y), abs_tol=1e-4):
+            hint = " That is the count of right examples: divide by the number of examples."
+        raise CheckFailed(f"{name} returned {got!r} on {case}; the accuracy is {expected!r}.{hint}")  # fmt: skip
+
+
+def compare_evaluate_accuracy(evaluate_accuracy: Callable, seed: int) -> None:
+    """Compare ``evaluate_accuracy`` with keras.metrics.SparseCategoricalAccuracy on a random
+    uncompiled classifier (3 to 12 classes, 1 to 200 examples)."""
+    k = load_keras()
+    rng = np.random.default_rng(seed)
+    classes, count, features = int(rng.integers(3, 13)), int(rng.integers(1, 201)), 6
+    model = _softmax_model(classes, features, seed)
+    X = rng.normal(size=(count, features)).astype(np.float32)
+    y = rng.integers(0, classes, count)
+    metric = k.metrics.SparseCategoricalAccuracy()
+    metric.update_state(y, model.predict(X, verbose=0))
+    case = f"a random classifier ({classes} classes, {count} examples, seed {seed})"
+    _evaluate_accuracy(evaluate_accuracy, model, X, y, float(metric.result()), case)
+
+
+def check_evaluate_accuracy(evaluate_accuracy: Callable) -> None:
+    """The visible check: a case worked by hand, then one random classifier.
+
+    By hand: the model is a softmax of its input, so each row's most probable class is the
+    position of its largest number. Rows [2, 1, 0], [0, 3, 1], [1, 0, 5], [4, 0, 0] predict
+    classes 0, 1, 2, 0; the labels 0, 1, 2, 2 agree on the first three: accuracy 3 / 4 = 0.75.
+    """
+    X = np.array([[2, 1, 0], [0, 3, 1], [1, 0, 5], [4, 0, 0]], dtype=np.float32)
+    y = np.array([0, 1, 2, 2])
+    case = "4 examples worked by hand (predicted classes 0, 1, 2, 0; labels 0, 1, 2, 2)"
+    _evaluate_accuracy(evaluate_accuracy, _softmax_model(3, 3, None), X, y, 0.75, case)
+    compare_evaluate_accuracy(evaluate_accuracy, seed=11)
+    passed("evaluate_accuracy", "a case worked by hand (0.75) and a random classifier agree with keras.metrics.SparseCategoricalAccuracy.")  # fmt: skip

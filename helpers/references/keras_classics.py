@@ -1,7 +1,8 @@
 """References for chapter 02: the classic architectures as the papers and Keras give them.
 
 - ``keras.applications.VGG16(weights=None)`` for VGG-16 (:func:`vgg16_reference`);
-- for the other networks, the published layer tables (LeNet-5: LeCun et al. 1998; AlexNet:
+- for the other networks, the published layer tables (LeNet-5: LeCun et al. 1998, in the modern
+  form the chapter builds, with full C3 connections and a dense softmax output; AlexNet:
   Krizhevsky et al. 2012, the single-GPU version; the chapter's small ConvNet: its text),
   written below as lists of layer dicts and turned into Keras models by :func:`reference_model`.
 
@@ -19,7 +20,8 @@ shapes and parameter counts always come from Keras itself (``layer.output.shape`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -39,10 +41,13 @@ def load_keras():
 
 
 def lenet5_layers(num_classes: int = 10) -> list[dict]:
-    """LeNet-5's layers as in LeCun et al. (1998), Section II.B, for a 32x32x1 input.
+    """LeNet-5 in the modern form the chapter builds, for a 32x32x1 input: the layers and sizes
+    of LeCun et al. (1998), Section II.B, with two changes.
 
     C3 is fully connected to S2's six maps here (the paper uses a partial connection table),
-    and the output is a dense layer (the paper's is a layer of fixed RBF units).
+    and the output is a dense layer (the paper's is a layer of fixed RBF units). Activation and
+    pooling are chosen by :func:`reference_model` (ReLU and max pooling by default; the paper
+    squashes with a scaled tanh and subsamples with a trainable coefficient and bias).
     """
     return [
         {"name": "C1", "type": "conv", "filters": 6, "f": 5},
@@ -164,3 +169,29 @@ def vgg16_reference(input_shape: Sequence[int] = (224, 224, 3), num_classes: int
     return load_keras().applications.VGG16(
         weights=None, input_shape=tuple(input_shape), classes=num_classes
     )
+
+
+@contextmanager
+def shapes_only() -> Iterator[None]:
+    """Build Keras models inside this block without allocating their weights.
+
+    Every output shape and parameter count is Keras' own (they come from the variables'
+    shapes), but no weight is drawn: VGG-16's 138 million weights would take 0.55 GB, and
+    drawing fc1's 103 million takes as much again for a moment, twice over when the learner's
+    model and the reference are compared. A model built here cannot be run or trained.
+
+    Keras defers the initialisation of variables created in a ``StatelessScope`` and lists
+    them in a global registry, which it initialises when the next top-level stateless scope
+    closes (building any model opens one). The registry is put back as it was on the way out,
+    so the deferred variables are never drawn and are freed with their model.
+    """
+    k = load_keras()
+    from keras.src.backend.common import global_state  # the registry has no public name
+
+    key = "uninitialized_variables"
+    before = list(global_state.get_global_attribute(key, None) or [])
+    try:
+        with k.StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        global_state.set_global_attribute(key, before)
