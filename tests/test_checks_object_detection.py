@@ -18,6 +18,7 @@ CHAPTER = "05_object_detection"
 GRADED = [
     "localisation_target",
     "localisation_loss",
+    "order_landmarks",
     "iou",
     "encode_targets",
     "decode_predictions",
@@ -43,6 +44,8 @@ def test_hidden_cases_pass_with_the_solutions(solved):
         checks.compare_localisation_target(solved["localisation_target"], case)
     for case in checks.random_localisation_loss_cases(seed=1, count=8):
         checks.compare_localisation_loss(solved["localisation_loss"], case)
+    for case in checks.random_landmark_cases(seed=1, count=12):
+        checks.compare_order_landmarks(solved["order_landmarks"], case)
     for box1, box2 in checks.random_iou_cases(seed=1, count=100):
         checks.compare_iou(solved["iou"], box1, box2)
     for case in checks.random_encode_cases(seed=1, count=20):
@@ -87,6 +90,12 @@ def test_random_cases_cover_what_the_hidden_tests_promise():
     maps = list(checks.random_map_cases(seed=509, count=25))
     assert any(len(g[1]) == 0 for case in maps for g in case.ground_truths)  # images with no object
     assert any(case.num_classes > 1 for case in maps)
+    landmarks = list(checks.random_landmark_cases(seed=510, count=24))
+    assert {len(c.points) for c in landmarks} == set(range(3, 9))
+    assert sum(c.angles.max() > 2 * np.pi - 0.25 for c in landmarks) >= 8  # just left of up
+    assert sum(c.angles.min() == 0 for c in landmarks) >= 6  # straight up
+    # Given shuffled: the order the points come in is not already the answer.
+    assert sum(not np.array_equal(c.points, c.expected) for c in landmarks) > 20
     losses = list(checks.random_yolo_loss_cases(seed=508, count=12))
     assert all(c.y_true[..., 0].any() and not c.y_true[..., 0].all() for c in losses)
 
@@ -138,6 +147,40 @@ def test_localisation_loss_in_numpy_cannot_train():
     )
     with pytest.raises(CheckFailed, match="not a TensorFlow tensor, so Keras cannot train"):
         checks.check_localisation_loss(broken["localisation_loss"])
+
+
+def test_landmark_angles_without_the_modulo_are_named():
+    broken = mutant(
+        CHAPTER, "order_landmarks", ("np.arctan2(dx, -dy) % (2 * np.pi)", "np.arctan2(dx, -dy)")
+    )
+    with pytest.raises(CheckFailed, match=r"just left of straight up .* modulo 2 pi"):
+        checks.check_order_landmarks(broken["order_landmarks"])
+
+
+@pytest.mark.parametrize(
+    ("angle", "message"),
+    [
+        ("np.arctan2(-dx, -dy)", "counter-clockwise on the screen"),
+        ("np.arctan2(dy, dx)", "starts from the right, as an angle measured from the x axis"),
+        ("np.arctan2(-dy, dx)", "starts from the right and goes counter-clockwise"),
+        ("np.arctan2(-dx, dy)", "starts from straight down. Rows"),
+        ("np.arctan2(dx, dy)", "starts from straight down and goes counter-clockwise"),
+    ],
+)
+def test_landmark_orders_from_another_direction_are_named(angle, message):
+    broken = mutant(CHAPTER, "order_landmarks", ("np.arctan2(dx, -dy)", angle))
+    with pytest.raises(CheckFailed, match=message):
+        checks.check_order_landmarks(broken["order_landmarks"])
+
+
+def test_landmark_order_returned_instead_of_the_points_is_named():
+    broken = mutant(
+        CHAPTER,
+        "order_landmarks",
+        ("ordered = points[np.argsort(angle)]", "ordered = np.argsort(angle)"),
+    )
+    with pytest.raises(CheckFailed, match=r"Return the points themselves, reordered"):
+        checks.check_order_landmarks(broken["order_landmarks"])
 
 
 def test_iou_without_clipping_is_named():
@@ -320,6 +363,20 @@ def test_the_iou_cases_worked_by_hand_agree_with_a_pixel_count():
         assert counted == pytest.approx(expected)
 
 
+def test_landmark_cases_are_built_clockwise_from_straight_up():
+    # The construction worked by hand: at distance 8 from (10, 10), angle 0 is straight up
+    # (10, 10 - 8), pi / 2 to the right (10 + 8, 10), pi down, 3 pi / 2 to the left.
+    quarters = checks.landmark_case((10, 10), np.arange(4) * np.pi / 2, np.full(4, 8.0))
+    np.testing.assert_allclose(quarters.points, [[10, 2], [18, 10], [10, 18], [2, 10]], atol=1e-12)
+    # The visible check's case: its angles are those of its points. (9, 2) is 8 above and 1 to
+    # the left of the centre, at distance sqrt(65), angle 2 pi - arctan(1 / 8).
+    by_hand = checks.LANDMARKS_BY_HAND
+    radii = np.hypot(*(by_hand.points - by_hand.centre).T)
+    rebuilt = checks.landmark_case(by_hand.centre, by_hand.angles, radii)
+    np.testing.assert_allclose(rebuilt.points, by_hand.points, atol=1e-12)
+    assert by_hand.expected[-1].tolist() == [9.0, 2.0] and radii[3] == pytest.approx(65**0.5)
+
+
 def test_pixel_count_iou_on_worked_cases():
     assert ref.iou_pixel_count((2, 1, 4, 3), (1, 2, 3, 4)) == pytest.approx(1 / 7)
     assert ref.iou_pixel_count((0, 0, 4, 2), (0, 2, 4, 5)) == 0.0  # shared edge x = 2
@@ -364,6 +421,85 @@ def test_pycocotools_map_on_worked_cases():
     half = [(np.array([[0.0, 0.0, 10.0, 5.0]]), np.array([0.9]), np.array([0]))]
     assert ref.coco_map(half, truth, 1) == pytest.approx(1.0)
     assert ref.coco_map([(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))], truth, 1) == 0.0
+
+
+def test_duplicates_below_every_true_detection_leave_ap_unchanged():
+    """The answer to question 5, with pycocotools: ten objects, each found once; then each also
+    found a second time (a box of IoU 0.93 with the first)."""
+    truth = [(np.array([[10.0, 10.0, 40.0, 40.0]]), np.array([0])) for _ in range(10)]
+    found, duplicate = np.array([10.0, 10.0, 40.0, 40.0]), np.array([11.0, 11.0, 40.0, 40.0])
+    scores = 0.9 - 0.01 * np.arange(10)
+
+    def detections(duplicate_scores):
+        return [
+            (np.stack([found, duplicate]), np.array([s, d]), np.array([0, 0]))
+            for s, d in zip(scores, duplicate_scores, strict=True)
+        ]
+
+    once = [(found[None], np.array([s]), np.array([0])) for s in scores]
+    assert ref.coco_map(once, truth, 1) == 1.0
+    # Every duplicate below every true detection: recall reaches 1 at precision 1 first.
+    assert ref.coco_map(detections(np.full(10, 0.1)), truth, 1) == 1.0
+    # Each duplicate right after its original: the k-th true positive comes at rank 2k - 1,
+    # with precision k / (2k - 1), a decreasing sequence, so it is also the envelope. Recall
+    # levels 0 .. 0.10 (11 of them) read k = 1, each next tenth (10 levels) the next k.
+    interleaved = ref.coco_map(detections(scores - 0.005), truth, 1)
+    by_hand = (11 * 1 + 10 * sum(k / (2 * k - 1) for k in range(2, 11))) / 101
+    assert interleaved == pytest.approx(by_hand, abs=0.01) and interleaved < 0.62
+
+
+def test_coco_falls_back_to_the_next_best_free_truth_box():
+    """The mAP text's example: VOC would count the second detection false (its best truth box
+    is taken) and get AP 0.5; COCO matches it to the other truth box."""
+    truth = [(np.array([[0.0, 0.0, 20.0, 20.0], [0.0, 4.0, 20.0, 24.0]]), np.array([0, 0]))]
+    first, second = [0.0, 4.0, 20.0, 24.0], [0.0, 3.0, 20.0, 23.0]
+    # IoU of the second detection: with truth 2, 19 x 20 / (400 + 400 - 380) = 19 / 21 = 0.905;
+    # with truth 1, 17 x 20 / (400 + 400 - 340) = 17 / 23 = 0.739.
+    assert ref.iou_pixel_count(second, truth[0][0][1]) == pytest.approx(19 / 21)
+    assert ref.iou_pixel_count(second, truth[0][0][0]) == pytest.approx(17 / 23)
+    detections = [(np.array([first, second]), np.array([0.9, 0.8]), np.array([0, 0]))]
+    assert ref.coco_map(detections, truth, 1) == pytest.approx(1.0)
+
+
+def test_anchor_clusters_find_the_shapes_of_two_groups_with_1_minus_iou():
+    rng = np.random.default_rng(0)
+    tall = np.array([0.4, 0.1]) * rng.uniform(0.95, 1.05, (30, 2))
+    wide = np.array([0.1, 0.4]) * rng.uniform(0.95, 1.05, (50, 2))
+    anchors, assignment, mean_iou = ref.anchor_clusters(np.concatenate([tall, wide]), 2)
+    assert sorted(np.bincount(assignment).tolist()) == [30, 50]
+    by_height = anchors[np.argsort(anchors[:, 0])]
+    np.testing.assert_allclose(by_height, [[0.1, 0.4], [0.4, 0.1]], rtol=0.05)
+    assert 0.9 < mean_iou <= 1 and mean_iou == pytest.approx(
+        ref.mean_best_iou(np.concatenate([tall, wide]), anchors)
+    )
+    # The distance is 1 - IoU, not Euclidean: a box (0.1, 0.1) and a centroid (0.2, 0.2) have
+    # IoU 0.01 / 0.04 = 0.25, and one of (0.4, 0.4) with (0.5, 0.5) has 0.16 / 0.25 = 0.64,
+    # although both pairs are the same Euclidean distance apart.
+    assert ref.mean_best_iou([[0.1, 0.1]], [[0.2, 0.2]]) == pytest.approx(0.25)
+    assert ref.mean_best_iou([[0.4, 0.4]], [[0.5, 0.5]]) == pytest.approx(0.64)
+    with pytest.raises(ValueError, match="need 1 <= k"):
+        ref.anchor_clusters([[0.1, 0.1]], 2)
+
+
+@pytest.mark.parametrize("C", [5, 1000])
+def test_squared_error_gradient_on_uniform_probabilities_is_2_over_c_of_the_log_loss(C):
+    """The localiser text's derivation: with every class probability 1/C, the gradient of the
+    squared error with respect to the softmax's inputs is 2/C times the log-loss's."""
+    import tensorflow as tf
+
+    z = tf.Variable(tf.zeros((1, C), tf.float64))  # equal scores: every probability is 1/C
+    target = tf.one_hot([2], C, dtype=tf.float64)
+    gradients = []
+    for loss in (
+        lambda p: tf.reduce_sum(tf.square(p - target)),
+        lambda p: -tf.reduce_sum(target * tf.math.log(p)),
+    ):
+        with tf.GradientTape() as tape:
+            value = loss(tf.nn.softmax(z))
+        gradients.append(tape.gradient(value, z).numpy())
+    squared, log_loss = gradients
+    np.testing.assert_allclose(log_loss, (1 / C - target.numpy()))
+    np.testing.assert_allclose(squared, 2 / C * log_loss)
 
 
 def test_coco_dicts_use_x_y_width_height():

@@ -77,6 +77,15 @@ def test_chapter_ends_with_recap_questions_and_references(chapter):
         assert heading in text, heading
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_never_points_to_lecture_notes_the_learner_does_not_have(chapter):
+    """A self-paced learner has no lecture notes: a wrong version of a fact is named as a common
+    misconception, with the primary source (AUTHORING.md)."""
+    text = "\n".join(c.source for c in load(chapter).cells if c.cell_type == "markdown")
+    found = re.findall(r"[^.\n]*lecture notes?[^.\n]*", text, flags=re.IGNORECASE)
+    assert not found, f"{chapter} mentions lecture notes: {found}"
+
+
 def test_chapter_01_grades_the_functions_the_syllabus_names():
     cells = load("01_convolution").cells
     graded = {nbgrader_meta(c)["grade_id"] for c in cells if nbgrader_meta(c).get("solution")}

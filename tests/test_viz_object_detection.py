@@ -25,6 +25,12 @@ def test_figures_build(solved):
         viz_detection.plot_proposals(image, np.tile(boxes, (20, 1)), boxes, np.array([0.9]), boxes),
         viz_detection.plot_landmarks(image[None], np.array([[[1.0, 2.0], [3.0, 4.0]]]), ["1", "2"]),
         viz_detection.plot_window_scores(image, np.full((25, 25, 3), 0.5), 16, 2, ("a", "b")),
+        viz_detection.plot_anchor_clusters(
+            np.array([[0.2, 0.3], [0.4, 0.4]]),
+            np.array([0, 1]),
+            np.array([[0.2, 0.3], [0.4, 0.4]]),
+            np.array([[0.3, 0.3]]),
+        ),
     ]
     assert all(isinstance(f, Figure) for f in figures)
 

@@ -249,6 +249,168 @@ def check_localisation_loss(localisation_loss: Callable) -> None:
     )
 
 
+# ------------------------------------------------------------------------------ landmarks
+@dataclass(frozen=True)
+class LandmarkCase:
+    """Landmarks for ``order_landmarks``, built from their angles, so that the expected order is
+    known by construction and no formula of the coordinates is needed to check it.
+
+    A point at angle a (radians, measured clockwise on the screen from straight up, in
+    [0, 2 pi)) and distance r from the centre is ``(x, y) = (c_x + r sin a, c_y - r cos a)``
+    (y grows downwards): a = 0 is straight up, pi / 2 to the right, pi straight down.
+    """
+
+    points: np.ndarray  # (n, 2) (x, y) in pixels, in the order given to the learner
+    centre: np.ndarray  # (2,) (x, y)
+    angles: np.ndarray  # (n,) the angle each point was built at
+
+    @property
+    def expected(self) -> np.ndarray:
+        """(n, 2): the points by increasing angle."""
+        return self.points[np.argsort(self.angles, kind="stable")]
+
+    def describe(self) -> str:
+        points = ", ".join(_box_text(p) for p in self.points)
+        return f"points [{points}] around centre {_box_text(self.centre)}"
+
+
+def landmark_case(centre, angles, radii) -> LandmarkCase:
+    """The case of points at ``angles`` and ``radii`` around ``centre``, given in that order.
+
+    Args:
+        centre: (2,) (x, y) in pixels; angles: (n,) in [0, 2 pi), distinct; radii: (n,) > 0.
+    """
+    centre = np.asarray(centre, np.float64)
+    angles, radii = np.asarray(angles, np.float64), np.asarray(radii, np.float64)
+    points = np.stack(
+        [centre[0] + radii * np.sin(angles), centre[1] - radii * np.cos(angles)], axis=1
+    )
+    return LandmarkCase(points, centre, angles)
+
+
+def random_landmark_cases(seed: int, count: int) -> Iterator[LandmarkCase]:
+    """3..8 points in random order around a centre in 10..90 px, radii 2..40 px, angles at least
+    0.05 rad apart and at least 0.01 rad from straight up on either side, except one case in
+    four with a point exactly straight up; one case in three has a point just left of straight
+    up (angle 2 pi - 0.25 .. 2 pi - 0.01), which an angle in (-pi, pi] would put first."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        n = int(rng.integers(3, 9))
+        while True:
+            angles = np.sort(rng.uniform(0.01, 2 * np.pi - 0.01, n))
+            if k % 3 == 0:
+                angles[-1] = rng.uniform(2 * np.pi - 0.25, 2 * np.pi - 0.01)
+            if k % 4 == 0:
+                angles[0] = 0.0
+            angles = np.sort(angles)
+            if np.all(np.diff(angles) > 0.05):
+                break
+        shuffled = rng.permutation(n)
+        yield landmark_case(
+            rng.uniform(10, 90, 2), angles[shuffled], rng.uniform(2, 40, n)[shuffled]
+        )
+
+
+# Orders that common wrong conventions give, as functions of the right angle a, and what to
+# say when a learner's order is one of them.
+_WRONG_ORDERS = (
+    (
+        lambda a: np.where(a > np.pi, a - 2 * np.pi, a),
+        "np.arctan2 returns angles in (-pi, pi], so a point just left of straight up gets a "
+        "small negative angle and comes first; it should come last. Take the angle modulo "
+        "2 pi (% (2 * np.pi)).",
+    ),
+    (
+        lambda a: (-a) % (2 * np.pi),
+        "Your order goes counter-clockwise on the screen (up, left, down, right). Clockwise "
+        "from straight up goes to the right first.",
+    ),
+    (
+        lambda a: (a - np.pi / 2) % (2 * np.pi),
+        "Your order starts from the right, as an angle measured from the x axis does. Start "
+        "from straight up: angle 0 for the direction (dx, dy) = (0, -1).",
+    ),
+    (
+        lambda a: (np.pi / 2 - a) % (2 * np.pi),
+        "Your order starts from the right and goes counter-clockwise on the screen (the "
+        "convention of a maths graph, where y grows upwards). On the screen rows (y) grow "
+        "downwards: start from straight up, (dx, dy) = (0, -1), and go clockwise.",
+    ),
+    (
+        lambda a: (a - np.pi) % (2 * np.pi),
+        "Your order starts from straight down. Rows (y) grow downwards, so straight up is "
+        "dy < 0: angle 0 for the direction (dx, dy) = (0, -1).",
+    ),
+    (
+        lambda a: (np.pi - a) % (2 * np.pi),
+        "Your order starts from straight down and goes counter-clockwise on the screen. Rows "
+        "(y) grow downwards: start from straight up, (dx, dy) = (0, -1), and go clockwise.",
+    ),
+)
+
+
+def _landmark_hint(got, case: LandmarkCase) -> str:
+    for order_by, hint in _WRONG_ORDERS:
+        if np.allclose(got, case.points[np.argsort(order_by(case.angles), kind="stable")]):
+            return hint
+    return (
+        "Sort the points by their angle around the centre, measured clockwise on the screen "
+        "from straight up, in [0, 2 pi)."
+    )
+
+
+def compare_order_landmarks(order_landmarks: Callable, case: LandmarkCase) -> None:
+    """Compare ``order_landmarks(points, centre)`` with the order the points were built in."""
+    name = "order_landmarks"
+    got = call_learner(
+        order_landmarks,
+        case.points.copy(),
+        case.centre.copy(),
+        name=name,
+        case=case.describe(),
+    )
+    got = as_array(name, _to_numpy(got), what="the ordered points")
+    expect_shape(
+        name,
+        got,
+        case.points.shape,
+        what="the ordered points",
+        hint="Return the points themselves, reordered (points[order]), not the order.",
+    )
+    if np.allclose(got, case.expected):
+        return
+    if not all(np.isclose(case.points, p).all(axis=1).any() for p in got):
+        hint = "Return the same points, only reordered: some of yours are not among them."
+    else:
+        hint = _landmark_hint(got, case)
+    raise CheckFailed(
+        f"{name}: for {case.describe()} you return {np.round(got, 3).tolist()}; expected "
+        f"{np.round(case.expected, 3).tolist()}. {hint}"
+    )
+
+
+# The visible check's case worked by hand in the text: around (10, 10), the points straight up
+# (10, 2), right (18, 10), down (10, 18), left (2, 10), and just left of up, (9, 2), whose angle
+# is 2 pi - arctan(1 / 8) = 352.9 degrees: it comes last. Given in the order down, up, left,
+# just left of up, right.
+LANDMARKS_BY_HAND = LandmarkCase(
+    points=np.array([[10.0, 18.0], [10.0, 2.0], [2.0, 10.0], [9.0, 2.0], [18.0, 10.0]]),
+    centre=np.array([10.0, 10.0]),
+    angles=np.array([np.pi, 0.0, 3 * np.pi / 2, 2 * np.pi - np.arctan(1 / 8), np.pi / 2]),
+)
+
+
+def check_order_landmarks(order_landmarks: Callable) -> None:
+    """The visible check: the case worked by hand, then random sets of 3 to 8 points."""
+    compare_order_landmarks(order_landmarks, LANDMARKS_BY_HAND)
+    for case in random_landmark_cases(_VISIBLE_SEED, 4):
+        compare_order_landmarks(order_landmarks, case)
+    passed(
+        "order_landmarks",
+        "the worked example (up, right, down, left, just left of up) and 4 random sets match.",
+    )
+
+
 # ------------------------------------------------------------------------------------ IoU
 def random_iou_cases(seed: int, count: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Pairs of boxes with integer corners in 0..20: overlaps, disjoint, containment, shared edges."""

@@ -10,6 +10,10 @@ and its centre and size, which the localisation and YOLO references share, is he
 :mod:`helpers.boxes` because the learner writes it in ``localisation_target`` and the YOLO
 exercises.
 
+It also holds YOLOv2's anchor clustering (:func:`anchor_clusters`, k-means on box shapes with
+the distance 1 - IoU), which the notebook runs to choose its detector's anchors: not an
+exercise, and not used by the checks.
+
 Boxes are in the course convention (:mod:`helpers.boxes`). A YOLO slot vector is
 ``[p_c, b_x, b_y, b_h, b_w, c_1 .. c_C]``: ``b_x, b_y`` the box centre's offset inside its grid
 cell (0..1, x horizontal), ``b_h, b_w`` the box size as a fraction of the image.
@@ -324,3 +328,69 @@ def decode_slots(predictions, image_size: float):
                 classes.append(int(np.argmax(probabilities)))
                 scores.append(float(probabilities.max()))
     return np.asarray(boxes), np.asarray(scores), np.asarray(classes, np.int64)
+
+
+def _shape_iou(shapes, centroids) -> np.ndarray:
+    """IoU of box shapes with centroid shapes, each pair centred on the same point.
+
+    Args:
+        shapes: (N, 2) ``(h, w)``; centroids: (K, 2) ``(h, w)``, same unit.
+
+    Returns:
+        float64 (N, K).
+    """
+    shapes, centroids = np.asarray(shapes, np.float64), np.asarray(centroids, np.float64)
+    h, w = shapes[:, None, 0], shapes[:, None, 1]
+    overlap = np.minimum(h, centroids[None, :, 0]) * np.minimum(w, centroids[None, :, 1])
+    return overlap / (h * w + centroids[None, :, 0] * centroids[None, :, 1] - overlap)
+
+
+def anchor_clusters(shapes, k: int, seed: int = 0, iterations: int = 100):
+    """Anchor shapes chosen as YOLOv2 chooses them ("dimension clusters", Redmon & Farhadi 2017,
+    section 2): k-means on the boxes' shapes with the distance ``d = 1 - IoU``, the IoU of a
+    box and a centroid placed on the same centre.
+
+    With a Euclidean distance, large boxes would pull the centroids more than small ones; with
+    1 - IoU a centroid is judged by how well it overlaps the boxes it stands for, whatever
+    their size. Each step gives every box to the centroid of largest IoU, then moves each
+    centroid to the mean shape of its boxes, until nothing changes.
+
+    Args:
+        shapes: (N, 2) box shapes ``(h, w)`` (any unit: fractions of the image, pixels).
+        k: the number of anchors, 1 <= k <= N.
+        seed: the seed of the first centroids (k distinct shapes drawn at random).
+        iterations: the most steps.
+
+    Returns:
+        (anchors, assignment, mean_iou): anchors (k, 2) ``(h, w)`` by increasing area; the
+        index of each box's anchor (N,); and the mean over the boxes of their best IoU with
+        an anchor, the number YOLOv2 compares ("Avg IOU", its Table 1).
+    """
+    shapes = np.asarray(shapes, np.float64).reshape(-1, 2)
+    if not 1 <= k <= len(shapes):
+        raise ValueError(f"need 1 <= k <= {len(shapes)} boxes, got k = {k}")
+    rng = np.random.default_rng(seed)
+    centroids = shapes[rng.choice(len(shapes), size=k, replace=False)]
+    assignment = np.full(len(shapes), -1)
+    for _ in range(iterations):
+        new = np.argmax(_shape_iou(shapes, centroids), axis=1)
+        if np.array_equal(new, assignment):
+            break
+        assignment = new
+        for j in range(k):
+            if np.any(assignment == j):  # a centroid that lost every box stays where it is
+                centroids[j] = shapes[assignment == j].mean(axis=0)
+    order = np.argsort(centroids[:, 0] * centroids[:, 1], kind="stable")
+    centroids, assignment = centroids[order], np.argsort(order)[assignment]
+    mean_iou = float(_shape_iou(shapes, centroids).max(axis=1).mean())
+    return centroids, assignment, mean_iou
+
+
+def mean_best_iou(shapes, anchors) -> float:
+    """The mean over boxes of their best shape IoU with any anchor (the measure
+    :func:`anchor_clusters` reports), for comparing anchors chosen another way.
+
+    Args:
+        shapes: (N, 2) ``(h, w)``; anchors: (K, 2) ``(h, w)``, same unit.
+    """
+    return float(_shape_iou(shapes, anchors).max(axis=1).mean())

@@ -24,6 +24,7 @@ from helpers.viz.common import float_slider, grid, show_image, show_in_output
 
 __all__ = [
     "draw_boxes",
+    "plot_anchor_clusters",
     "kept_boxes",
     "plot_detections",
     "plot_grid_targets",
@@ -92,6 +93,44 @@ def plot_landmarks(images, points, names: Sequence[str], ncols: int = 4) -> Figu
         for k, (x, y) in enumerate(pts):
             ax.plot(x, y, "o", color=CLASS_COLOURS[k], markersize=5, markeredgecolor="white")
         ax.set_title(" ".join(f"{name}" for name in names), fontsize=7)
+    return fig
+
+
+def plot_anchor_clusters(shapes, assignment, anchors, other_anchors=None) -> Figure:
+    """Box shapes coloured by the anchor k-means gave them, with the anchors.
+
+    Left: every box as a point ``(w, h)``, coloured by its cluster, each anchor a cross. Right:
+    the anchors drawn as boxes on a common centre, as a cell sees them (``other_anchors``
+    dotted, for comparison).
+
+    Args:
+        shapes: (N, 2) box shapes ``(h, w)``, fractions of the image.
+        assignment: (N,) the index of each box's anchor.
+        anchors: (K, 2) ``(h, w)``; other_anchors: (L, 2) ``(h, w)`` or None.
+    """
+    shapes, anchors = np.asarray(shapes, float), np.asarray(anchors, float)
+    fig = Figure(figsize=(7.2, 3.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    colours = [CLASS_COLOURS[int(a) % len(CLASS_COLOURS)] for a in assignment]
+    left.scatter(shapes[:, 1], shapes[:, 0], s=3, c=colours, alpha=0.4, linewidths=0)
+    for j, (h, w) in enumerate(anchors):
+        colour = CLASS_COLOURS[j % len(CLASS_COLOURS)]
+        left.plot(w, h, "x", color="black", markersize=9, markeredgewidth=2)
+        left.annotate(f"anchor {j}", (w, h), xytext=(4, 4), textcoords="offset points", fontsize=8)
+        right.add_patch(Rectangle((-w / 2, -h / 2), w, h, fill=False, edgecolor=colour, lw=2))
+    if other_anchors is not None:
+        for h, w in np.asarray(other_anchors, float):
+            left.plot(w, h, "+", color="grey", markersize=9, markeredgewidth=1.5)
+            right.add_patch(Rectangle((-w / 2, -h / 2), w, h, fill=False, edgecolor="grey", ls=":"))
+    left.set_xlabel("box width w (fraction of the image)")
+    left.set_ylabel("box height h")
+    left.set_aspect("equal")
+    left.set_title("box shapes by cluster; x: anchors, +: others", fontsize=9)
+    extent = 0.55 * max(shapes.max(), anchors.max())
+    right.set_xlim(-extent, extent)
+    right.set_ylim(extent, -extent)
+    right.set_aspect("equal")
+    right.set_title("the anchors, centred (dotted: the others)", fontsize=9)
     return fig
 
 
