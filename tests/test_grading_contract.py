@@ -73,6 +73,7 @@ CONTRACTS = [
         },
     ),
     Contract("02_keras_classics", only="conv_layer_params", min_hidden_lines=16),
+    Contract("03_resnets", only="convolutional_block", min_hidden_lines=16),
     Contract("05_object_detection", only="iou", min_hidden_lines=21),
 ]
 
