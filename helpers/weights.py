@@ -1,4 +1,10 @@
-"""Pretrained VGG feature extractors that load offline, and say which weights they use.
+"""Pretrained weights that load offline: VGG feature extractors, and the course's own weight files.
+
+The course's own trained weights (``make pretrain``) are shipped in data/ as .npz files with a
+SHA-256 checksum beside them: :func:`save_weights` writes both, :func:`load_weights` checks both
+and every weight's name and shape before loading. Every chapter that ships weights uses these.
+
+VGG feature extractors:
 
 Two sources, tried in this order by ``source="auto"``:
 
@@ -21,9 +27,11 @@ Both expect the same input: ``keras.applications.vgg16.preprocess_input`` of pix
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,3 +265,82 @@ def feature_extractor(vgg: VGGFeatures, layer_names: list[str]):
         raise ValueError(f"{vgg.arch} has no layer {unknown}; its layers are {names}")
     outputs = [vgg.model.get_layer(n).output for n in layer_names]
     return keras.Model(vgg.model.input, outputs)
+
+
+# ------------------------------------------------------------- the course's own weight files
+# Stored as a .npz of one array per weight, keyed by the weight's path
+# ("stage2_block1_1_conv/kernel"), so that a file loads by layer name into any network built
+# the same way; written with fixed zip timestamps, so that the same weights give the same bytes
+# and the same checksum.
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hexadecimal."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def checksum_path(path: Path) -> Path:
+    """Where a weights file's recorded checksum lives: ``<file>.sha256`` (``sha256sum`` format)."""
+    return Path(path).with_name(Path(path).name + ".sha256")
+
+
+def save_weights(model, path: Path) -> str:
+    """Write every weight of ``model`` to ``path`` (.npz, deterministic bytes) and its checksum.
+
+    Args:
+        model: a built keras.Model.
+        path: the .npz file to write; ``<path>.sha256`` is written beside it.
+
+    Returns:
+        The SHA-256 of the file.
+    """
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for weight in model.weights:
+            info = zipfile.ZipInfo(f"{weight.path}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(info, "w") as member:
+                np.lib.format.write_array(member, np.asarray(weight.numpy()), allow_pickle=False)
+    digest = file_sha256(path)
+    checksum_path(path).write_text(f"{digest}  {path.name}\n")
+    return digest
+
+
+def load_weights(model, path: Path, *, network: str = "the network") -> None:
+    """Load a file written by :func:`save_weights` into ``model``, after checking the file's
+    checksum and that the network has exactly the weights the file holds.
+
+    Args:
+        model: a built keras.Model, built as the one that was saved.
+        path: the .npz file; its ``<path>.sha256`` must be beside it.
+        network: how messages name the network the file belongs to ("the chapter's small_resnet").
+
+    Raises:
+        FileNotFoundError: the file or its checksum is missing (``make pretrain`` makes both).
+        ValueError: the file does not match its checksum, or the network does not have exactly
+            the weights the file holds (names and shapes); the message names the first one.
+    """
+    path = Path(path)
+    recorded = checksum_path(path)
+    if not path.is_file() or not recorded.is_file():
+        raise FileNotFoundError(
+            f"{path} or its checksum {recorded.name} is missing: run `make pretrain` from the "
+            "course folder to make them."
+        )
+    if file_sha256(path) != recorded.read_text().split()[0]:
+        raise ValueError(
+            f"{path.name} does not match its checksum in {recorded.name}: the file is damaged or "
+            "was changed. Restore it from the repository, or run `make pretrain`."
+        )
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    weights = {weight.path: weight for weight in model.weights}
+    for key in weights:
+        if key not in arrays:
+            raise ValueError(f"the network has a weight {key!r} the file does not hold: it is not {network} (is a layer named differently?).")  # fmt: skip
+    for key, value in arrays.items():
+        if key not in weights:
+            raise ValueError(f"the file holds a weight {key!r} the network does not have: it is not {network}.")  # fmt: skip
+        if tuple(weights[key].shape) != value.shape:
+            raise ValueError(f"weight {key!r} has shape {tuple(weights[key].shape)} in the network and {value.shape} in the file.")  # fmt: skip
+    for key, value in arrays.items():
+        weights[key].assign(value)

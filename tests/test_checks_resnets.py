@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from solution_harness import mutant
 
+from helpers import weights
 from helpers.checks import resnets as checks
 from helpers.checks.common import CheckFailed
 from helpers.grading.solutions import source_notebook
@@ -362,8 +363,8 @@ def test_pretrained_weights_match_their_checksum_and_the_architecture():
     from helpers.grading.pretrain import chapter_namespace
 
     path = references.PRETRAINED
-    recorded = references.checksum_path(path).read_text().split()
-    assert recorded == [references.file_sha256(path), path.name]
+    recorded = weights.checksum_path(path).read_text().split()
+    assert recorded == [weights.file_sha256(path), path.name]
     model = chapter_namespace()["small_resnet"]()
     with np.load(path) as stored:
         shapes = {key: stored[key].shape for key in stored.files}
@@ -379,7 +380,7 @@ def test_loading_refuses_a_damaged_file_or_another_network(tmp_path):
     inputs = keras.Input((4, 4, 3))
     small = keras.Model(inputs, keras.layers.Conv2D(2, 3, name="c")(inputs))
     path = tmp_path / "w.npz"
-    references.save_weights(small, path)
+    weights.save_weights(small, path)
     references.load_pretrained(small, path)  # its own file loads
     other = keras.Model(inputs, keras.layers.Conv2D(2, 3, name="d")(inputs))
     with pytest.raises(ValueError, match="the network has a weight 'd/kernel' the file does not hold"):  # fmt: skip
@@ -396,7 +397,7 @@ def test_loading_refuses_a_damaged_file_or_another_network(tmp_path):
 @pytest.mark.slow
 def test_pretraining_repeats_exactly(tmp_path):
     """Seeds and deterministic ops: two runs write the same bytes (a tiny run, same code path)."""
-    from helpers.grading.pretrain import pretrain
+    from helpers.grading.pretrain import pretrain_resnets as pretrain
 
     first = pretrain(tmp_path / "a.npz", images=32, epochs=1, test_images=32)
     second = pretrain(tmp_path / "b.npz", images=32, epochs=1, test_images=32)

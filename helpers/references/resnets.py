@@ -23,12 +23,12 @@ convolutional block), ``1_conv``, ``1_bn``, ``1_relu`` (1 x 1, stride ``s``), ``
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from helpers.weights import load_weights
 
 # Imported lazily: importing TensorFlow takes seconds, and the unit tests of other chapters
 # import the references package without needing it.
@@ -208,42 +208,9 @@ def layer_weights(layer) -> dict[str, np.ndarray | float]:
 
 # ---------------------------------------------------------------- the shipped trained weights
 # The chapter's small ResNet, trained on the shapes by `make pretrain`
-# (helpers/grading/pretrain.py) for longer than the chapter's time budget allows. Stored as a
-# .npz of one array per weight, keyed by the weight's path ("stage2_block1_1_conv/kernel"), so
-# that it loads by layer name into any network built as the chapter builds it; written with
-# fixed zip timestamps, so that the same weights give the same bytes and the same checksum.
+# (helpers/grading/pretrain.py) for longer than the chapter's time budget allows; the file
+# format and its checksum are helpers.weights' (save_weights, load_weights).
 PRETRAINED = Path(__file__).resolve().parents[2] / "data" / "resnets_small_shapes.npz"
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, in hexadecimal."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def checksum_path(path: Path) -> Path:
-    """Where a weights file's recorded checksum lives: ``<file>.sha256`` (``sha256sum`` format)."""
-    return Path(path).with_name(Path(path).name + ".sha256")
-
-
-def save_weights(model, path: Path) -> str:
-    """Write every weight of ``model`` to ``path`` (.npz, deterministic bytes) and its checksum.
-
-    Args:
-        model: a built keras.Model.
-        path: the .npz file to write; ``<path>.sha256`` is written beside it.
-
-    Returns:
-        The SHA-256 of the file.
-    """
-    path = Path(path)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-        for weight in model.weights:
-            info = zipfile.ZipInfo(f"{weight.path}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            with archive.open(info, "w") as member:
-                np.lib.format.write_array(member, np.asarray(weight.numpy()), allow_pickle=False)
-    digest = file_sha256(path)
-    checksum_path(path).write_text(f"{digest}  {path.name}\n")
-    return digest
 
 
 def load_pretrained(model, path: Path = PRETRAINED) -> None:
@@ -254,32 +221,6 @@ def load_pretrained(model, path: Path = PRETRAINED) -> None:
         path: the .npz file (default: the one shipped in data/).
 
     Raises:
-        FileNotFoundError: the file or its checksum is missing (``make pretrain`` makes both).
-        ValueError: the file does not match its checksum, or the network does not have exactly
-            the weights the file holds (names and shapes); the message names the first one.
+        FileNotFoundError, ValueError: as :func:`helpers.weights.load_weights`.
     """
-    path = Path(path)
-    recorded = checksum_path(path)
-    if not path.is_file() or not recorded.is_file():
-        raise FileNotFoundError(
-            f"{path} or its checksum {recorded.name} is missing: run `make pretrain` from the "
-            "course folder to make them (about ten minutes on 2 cores)."
-        )
-    if file_sha256(path) != recorded.read_text().split()[0]:
-        raise ValueError(
-            f"{path.name} does not match its checksum in {recorded.name}: the file is damaged or "
-            "was changed. Restore it from the repository, or run `make pretrain`."
-        )
-    with np.load(path, allow_pickle=False) as stored:
-        arrays = {key: stored[key] for key in stored.files}
-    weights = {weight.path: weight for weight in model.weights}
-    for key in weights:
-        if key not in arrays:
-            raise ValueError(f"the network has a weight {key!r} the file does not hold: it is not the chapter's small_resnet (is a layer named differently?).")  # fmt: skip
-    for key, value in arrays.items():
-        if key not in weights:
-            raise ValueError(f"the file holds a weight {key!r} the network does not have: it is not the chapter's small_resnet.")  # fmt: skip
-        if tuple(weights[key].shape) != value.shape:
-            raise ValueError(f"weight {key!r} has shape {tuple(weights[key].shape)} in the network and {value.shape} in the file.")  # fmt: skip
-    for key, value in arrays.items():
-        weights[key].assign(value)
+    load_weights(model, path, network="the chapter's small_resnet")
