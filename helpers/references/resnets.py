@@ -28,11 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.references.common import load_keras
 from helpers.weights import load_weights
-
-# Imported lazily: importing TensorFlow takes seconds, and the unit tests of other chapters
-# import the references package without needing it.
-keras = None
 
 # He, Zhang, Ren, Sun, "Deep Residual Learning for Image Recognition" (CVPR 2016,
 # arXiv:1512.03385), and "Identity Mappings in Deep Residual Networks" (ECCV 2016,
@@ -53,16 +50,6 @@ PAPER = {
 
 ROLES = ("0_conv", "0_bn", "1_conv", "1_bn", "1_relu", "2_conv", "2_bn", "2_relu", "3_conv",
          "3_bn", "add", "out")  # fmt: skip
-
-
-def load_keras():
-    """The keras module, imported on first use."""
-    global keras
-    if keras is None:
-        import keras as _k
-
-        keras = _k
-    return keras
 
 
 def block_roles(*, projection: bool, shortcut: bool = True) -> list[str]:

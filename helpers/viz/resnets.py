@@ -9,9 +9,10 @@ None of the graded exercises is solved here: the explorer and the gradient figur
 learner's own networks (built from their ``identity_block``), and only count, time and draw.
 
 Counting conventions, as in He et al. 2015 (Table 1 calls them FLOPs; section 3.3 says
-multiply-adds): :func:`multiply_adds` counts the multiplications of the convolutions and the
-dense layers, one per weight per output position; batch norm, ReLU, pooling and the shortcut's
-additions are left out, and the additions are counted on their own (:func:`shortcut_additions`).
+multiply-adds): :func:`multiply_adds` (from :mod:`helpers.model_costs`, shared by every chapter)
+counts the multiplications of the convolutions and the dense layers, one per weight per output
+position; batch norm, ReLU, pooling and the shortcut's additions are left out, and the
+additions are counted on their own (:func:`shortcut_additions`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from helpers.model_costs import layer_multiply_adds, multiply_adds
 from helpers.viz.common import Table, int_slider, show_images, show_in_output
 
 __all__ = [
@@ -41,35 +43,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------ counting
-def _layer_multiply_adds(layer) -> int:
-    import keras
-
-    if isinstance(layer, keras.layers.Conv2D):
-        _, n_H, n_W, n_C = layer.output.shape
-        f_h, f_w = layer.kernel_size
-        n_C_prev = layer.input.shape[-1]
-        return int(n_H * n_W * n_C * f_h * f_w * n_C_prev // layer.groups)
-    if isinstance(layer, keras.layers.Dense):
-        return int(layer.input.shape[-1] * layer.units)
-    return 0
-
-
-def multiply_adds(model) -> int:
-    """Multiply-adds of one forward pass of one example: convolutions and dense layers.
-
-    A conv layer makes n_H * n_W * n_C outputs, each the sum of f * f * n_C_prev products; a
-    dense layer of u units on n numbers makes n * u. Biases, batch norm, ReLU, pooling and
-    additions are not counted (as in the papers' "FLOPs").
-
-    Args:
-        model: a built keras.Model with known spatial shapes (a keras.Input with a fixed size).
-
-    Returns:
-        int.
-    """
-    return sum(_layer_multiply_adds(layer) for layer in model.layers)
-
-
 def shortcut_additions(model) -> int:
     """The additions of every Add layer for one example: one per number of its output."""
     import keras
@@ -128,7 +101,7 @@ def stage_table(model) -> Table:
             continue
         row = stages.setdefault(_stage(layer.name), {"params": 0, "macs": 0, "shape": None})
         row["params"] += layer.count_params()
-        row["macs"] += _layer_multiply_adds(layer)
+        row["macs"] += layer_multiply_adds(layer)
         row["shape"] = tuple(layer.output.shape[1:])
     total_params = sum(row["params"] for row in stages.values())
     total_macs = sum(row["macs"] for row in stages.values())
