@@ -13,12 +13,7 @@ kernel's peak. The figure to compare with a laptop's memory.
 
 from __future__ import annotations
 
-import argparse
-import re
-import resource
-import statistics
-
-from helpers.grading.execute import execute_chapter, stdout_text
+from helpers.grading.benchmark import main
 
 CHAPTER = "02_keras_classics"
 FIGURES = {
@@ -32,29 +27,5 @@ FIGURES = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-
-    times, printed = [], ""
-    for _ in range(args.repeats):
-        executed = execute_chapter(CHAPTER)
-        printed = stdout_text(executed.notebook)
-        times.append(executed.seconds)
-        accuracy = re.search(FIGURES["LeNet-5 test accuracy"], printed)
-        print(f"  run {len(times)}: {times[-1]:.1f} s, LeNet-5 test accuracy "
-              f"{accuracy.group(1) if accuracy else '?'}", flush=True)  # fmt: skip
-    print(f"chapter 02 executed top to bottom: median {statistics.median(times):.1f} s over "
-          f"{args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)})")  # fmt: skip
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"  peak memory of the kernel (RSS, largest of the runs): {peak_kib / 2**20:.2f} GiB")
-    for label, pattern in FIGURES.items():
-        found = re.search(pattern, printed)
-        print(f"  {label}: {found.group(1) if found else 'not printed'}")
-
-
 if __name__ == "__main__":
-    main()
+    main(CHAPTER, __doc__, FIGURES, each_run="LeNet-5 test accuracy")
