@@ -15,7 +15,7 @@ import argparse
 import re
 import statistics
 
-from helpers.grading.execute import execute_chapter, stdout_text
+from helpers.grading.benchmark import summary, time_chapter
 
 CHAPTER = "05_object_detection"
 MAP_LINE = re.compile(
@@ -33,41 +33,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    times, maps = [], []
+    runs = time_chapter(CHAPTER, args.repeats, figure=r"(mAP@0\.5 on .*)")
+    print(summary(CHAPTER, runs))
+    maps = []
     localisers: dict[str, list[tuple[int, int]]] = {"squared error": [], "log-loss": []}
-    for run in range(args.repeats):
-        executed = execute_chapter(CHAPTER)
-        seconds = executed.seconds
-        text = stdout_text(executed.notebook)
-        found = MAP_LINE.search(text)
+    for number, run in enumerate(runs, start=1):
+        found = MAP_LINE.search(run.printed)
         if found is None:
-            raise SystemExit(f"run {run + 1}: no mAP line in the chapter's output")
-        scenes, course, coco = int(found[1]), float(found[2]), float(found[3])
-        times.append(seconds)
-        maps.append((course, coco))
-        for loss, train_seconds, accuracy in LOCALISER_LINE.findall(text):
+            raise SystemExit(f"run {number}: no mAP line in the chapter's output")
+        maps.append((float(found[2]), float(found[3])))
+        for loss, train_seconds, accuracy in LOCALISER_LINE.findall(run.printed):
             localisers[loss].append((int(accuracy), int(train_seconds)))
-        trained = ", ".join(
-            f"{loss} {runs[-1][0]} % in {runs[-1][1]} s"
-            for loss, runs in localisers.items()
-            if runs
-        )
-        print(
-            f"run {run + 1}: {seconds:.1f} s, mAP@0.5 {course:.3f} (course) "
-            f"{coco:.3f} (pycocotools) on {scenes} scenes; localiser class accuracy: {trained}",
-            flush=True,
-        )
-    print(
-        f"chapter 05 executed top to bottom: median {statistics.median(times):.1f} s over "
-        f"{args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)})"
-    )
-    for loss, runs in localisers.items():
-        if len(runs) != args.repeats:
+    for loss, trained in localisers.items():
+        if len(trained) != args.repeats:
             raise SystemExit(f"the chapter did not print the {loss} localiser in every run")
         print(
             f"localiser, {loss} on the class: class right (median) "
-            f"{statistics.median(r[0] for r in runs)} %, trained in (median) "
-            f"{statistics.median(r[1] for r in runs)} s"
+            f"{statistics.median(r[0] for r in trained)} %, trained in (median) "
+            f"{statistics.median(r[1] for r in trained)} s"
         )
     course = statistics.median(m[0] for m in maps)
     coco = statistics.median(m[1] for m in maps)
