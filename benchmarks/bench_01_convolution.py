@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from helpers.grading import course
+from helpers.grading.benchmark import summary, time_chapter
 from helpers.grading.config import REPO_ROOT
-from helpers.grading.execute import execute_chapter
 from helpers.grading.solutions import load_solutions
 
 CHAPTER = "01_convolution"
@@ -115,10 +115,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    runs = [execute_chapter(CHAPTER).seconds for _ in range(args.repeats)]
-    chapter = statistics.median(runs)
-    print(f"chapter 01 executed top to bottom: median {chapter:.1f} s over {args.repeats} runs "
-          f"({', '.join(f'{t:.1f}' for t in runs)})")  # fmt: skip
+    print(summary(CHAPTER, time_chapter(CHAPTER, args.repeats)))
 
     timings = convolution_speeds(args.repeats)
     medians = {method: statistics.median(times) for method, times in timings.items()}
