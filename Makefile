@@ -7,11 +7,17 @@ STAMP := $(VENV)/.installed
 GRADE := $(BIN)/python -m helpers.grading
 CH ?= all
 
-.PHONY: help setup lab test test-fast lint release check-release autograde feedback grades collect zip-collect html bench lock clean
+# The learner's working copy: made from notebooks/ on the first `make lab`, never overwritten.
+WORK := work
+# Debian's Chromium drives the browser tests (tests/test_browser.py).
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: help setup kernel browser lab instructor test test-fast lint release check-release autograde feedback grades collect zip-collect html bench lock clean
 
 help:
-	@echo "make lab        set up .venv, then open JupyterLab on notebooks/"
-	@echo "make test       set up .venv, then run the whole test suite"
+	@echo "make lab        set up .venv, then open the learner's JupyterLab on work/ (a copy of notebooks/)"
+	@echo "make instructor open the instructor's JupyterLab (nbgrader's Formgrader, Create assignment) on assignments/"
+	@echo "make test       set up .venv (and Chromium for the browser tests), then run the whole test suite"
 	@echo "make release    regenerate notebooks/ (learner copies) from assignments/source/ (CH=01_convolution for one)"
 	@echo "make collect    nbgrader collect from the exchange (CH=...)"
 	@echo "make zip-collect  unpack an LMS download in assignments/downloaded/CH/archive (CH=...)"
@@ -25,27 +31,55 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The course needs Python 3.11; found " + sys.version.split()[0] + ". Install it, or run: make PYTHON=/path/to/python3.11 ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	@echo "== Installing the course's pinned packages into $(VENV) (1.5 GB, a few minutes on a new machine)."
+	@echo "== pip draws a bar for each download; its last step, 'Installing collected packages', unpacks them all in one go: a line every 30 s says it is still at work."
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e . & pip=$$!; \
+	while kill -0 $$pip 2>/dev/null; do sleep 1; [ $$((SECONDS % 30)) = 0 ] && echo "== still installing: $$SECONDS s so far"; done; \
+	wait $$pip
+	@echo "== $(VENV) is ready."
 	touch $(STAMP)
 
 setup: $(STAMP)
 
+# The course's quiet kernel (helpers.environment: TensorFlow's C++ log lines kept out of the
+# notebooks), rewritten on every start so that it always runs this .venv's Python.
+kernel: setup
+	$(BIN)/python -m helpers.environment --install-kernel
+
+# Chromium for the browser tests, installed when missing and the machine allows it (Debian or
+# Ubuntu, as root); elsewhere the browser tests skip and say why (CI never skips them).
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "== Installing Debian's chromium for the browser tests (tests/test_browser.py)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "== No $(CHROMIUM), and no apt-get as root to install it: the browser tests will be skipped (install chromium to run them)."; fi
+
 # Jupyter refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+# The learner's JupyterLab (settings in lab/learner/): nbgrader's Validate button, none of its
+# instructor tools, no news pop-up, and a kernel that stops when its notebook is closed. It
+# opens work/, where every chapter new in notebooks/ is copied and no file is ever overwritten.
+lab: setup kernel
+	$(BIN)/python lab/working_copy.py notebooks $(WORK)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/learner $(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) $(ALLOW_ROOT)
 
-test: setup
+# The instructor's JupyterLab (settings in lab/instructor/): nbgrader's Formgrader, Create
+# assignment and course tools, started in the course root so that they find nbgrader_config.py.
+instructor: setup kernel
+	cd assignments && JUPYTER_CONFIG_PATH=$(CURDIR)/lab/instructor ../$(BIN)/jupyter lab $(ALLOW_ROOT)
+
+test: setup kernel browser
 	$(BIN)/python -m pytest
 
-test-fast: setup
+test-fast: setup kernel
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: setup
-	$(BIN)/ruff check helpers tests benchmarks assignments/nbgrader_config.py
-	$(BIN)/ruff format --check helpers tests benchmarks assignments/nbgrader_config.py
+	$(BIN)/ruff check helpers tests benchmarks assignments/nbgrader_config.py lab
+	$(BIN)/ruff format --check helpers tests benchmarks assignments/nbgrader_config.py lab
 
 release: setup
 	$(GRADE) release $(CH)
@@ -68,7 +102,7 @@ feedback: setup
 grades: setup
 	$(GRADE) export
 
-html: setup
+html: setup kernel
 	$(GRADE) html $(CH)
 
 bench: setup

@@ -8,6 +8,7 @@ the course root ``assignments/``.
 - ``course``: the commands behind the CLI (``__main__``).
 - ``execute``: run a solved chapter top to bottom (``make html``, the benchmarks).
 - ``solutions``: read the instructor notebook's solutions and hidden tests (tests, benchmarks).
+- ``html``: ``make html``, the solved chapters as offline pages (local MathJax, no log noise).
 - ``feedback``: the preprocessor that keeps hidden tests out of feedback.
 - ``config``: settings shared with ``assignments/nbgrader_config.py``.
 """

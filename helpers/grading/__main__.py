@@ -7,7 +7,7 @@ zip-collect    nbgrader zip_collect (an LMS download in assignments/downloaded/C
 autograde      autograde every submission of a chapter, after checking each one can be read
 feedback       HTML feedback for every autograded submission (hidden tests not shown)
 export         every grade to assignments/grades.csv
-html           execute the solved chapter and render it to build/html/CHAPTER.html
+html           execute the solved chapters and render them to build/html/ (index.html links them)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from helpers.grading import chapters, course
+from helpers.grading import chapters, course, html
 from helpers.grading.config import COURSE_ROOT, HTML_DIR, LEARNER_NOTEBOOKS_DIR
 
 
@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             course.export_grades(root)
             return 0
+        if args.command == "html":
+            html.render_chapters(args.chapter, root, HTML_DIR)
+            return 0
         for chapter in chapters.select(args.chapter, root):
             if args.command == "release":
                 course.release(root, chapter, args.notebooks)
@@ -51,8 +54,6 @@ def main(argv: list[str] | None = None) -> int:
                 course.autograde(root, chapter)
             elif args.command == "feedback":
                 course.feedback(root, chapter)
-            elif args.command == "html":
-                course.render_html(root, chapter, HTML_DIR)
     except chapters.CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

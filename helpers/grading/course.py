@@ -22,7 +22,6 @@ import nbformat
 from helpers.grading import chapters
 from helpers.grading.chapters import NOTEBOOK_SUFFIX, Chapter, CourseError
 from helpers.grading.config import COURSE_ROOT, HTML_DIR
-from helpers.grading.execute import execute_chapter
 
 CRASHED_KERNEL = (
     "the notebook stopped its kernel before the end (os._exit, a crash in compiled code, or "
@@ -284,6 +283,9 @@ def export_grades(root: Path) -> Path:
 def render_html(root: Path, chapter: str, out_dir: Path = HTML_DIR) -> Path:
     """Execute the solved (instructor) notebook of a chapter and render it as HTML.
 
+    See helpers.grading.html (`make html`): MathJax served from a local copy, no log noise,
+    hidden tests removed, and the index page rewritten.
+
     Args:
         root: the course root.
         chapter: the chapter's name, e.g. "01_convolution".
@@ -292,12 +294,6 @@ def render_html(root: Path, chapter: str, out_dir: Path = HTML_DIR) -> Path:
     Returns:
         The page written.
     """
-    from nbconvert import HTMLExporter  # slow to import; only this command needs it
+    from helpers.grading import html
 
-    executed = execute_chapter(chapter, root)
-    body, _ = HTMLExporter().from_notebook_node(executed.notebook)
-    out = Chapter(chapter, root).html_page(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(body)
-    print(f"wrote {out}")
-    return out
+    return html.render_chapters(chapter, root, out_dir)[0]
