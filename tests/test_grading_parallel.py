@@ -201,3 +201,16 @@ def test_the_class_report_shows_what_the_class_got_wrong(killed_and_rerun):
     page = report.write_report(root, CHAPTER)
     assert page.parent == (root / "grades.csv").parent
     assert cells["test_conv_forward"].messages[0][0] in report.html.unescape(page.read_text())
+
+
+def test_a_scheduler_address_connects_to_that_cluster():
+    from dask.distributed import LocalCluster
+
+    # An in-process cluster (threads): the address is all that connect() is given.
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        client, where = parallel.connect(scheduler=cluster.scheduler_address)
+        try:
+            assert where == f"the Dask cluster at {cluster.scheduler_address} (1 worker(s))"
+            assert client.submit(sum, [1, 2]).result() == 3
+        finally:
+            client.close()

@@ -507,6 +507,9 @@ def _run_jobs(client, template, jobs, root, chapter, db_url, course_id, outcome,
         for job in jobs
     }  # fmt: skip
     start, total = time.perf_counter(), len(jobs)
+    # Jobs run `slots` at a time: time left = jobs left x mean job time / slots.
+    slots = max(1, sum(client.nthreads().values()))
+    job_seconds = []
     for count, future in enumerate(as_completed(futures), start=1):
         job = futures[future]
         try:
@@ -527,7 +530,8 @@ def _run_jobs(client, template, jobs, root, chapter, db_url, course_id, outcome,
             if on_recorded:
                 on_recorded(result)
         elapsed = time.perf_counter() - start
-        left = elapsed / count * (total - count)
+        job_seconds.append(result.seconds)
+        left = sum(job_seconds) / len(job_seconds) * (total - count) / slots
         errors = len(outcome["failed"]) + len(outcome["grader_errors"])
         status = "ok" if not (result.failure or result.grader_error) else "FAILED"
         print(f"[{count:>{len(str(total))}}/{total}] {job.student}: {status} "
