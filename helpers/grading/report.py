@@ -210,6 +210,7 @@ This page shows hidden tests' messages: it is for instructors only.</p>
 <table><tr><th>cell</th><th>points</th><th>full marks</th><th>partial</th>
 <th>most common failures (count)</th></tr>{"".join(rows)}</table>
 <h2>Total scores</h2>{_histogram_svg(summary.histogram())}
+<p>Students per total score (whole points, 0 to {summary.max_total:g}).</p>
 <h2>Slowest submissions</h2>
 <table><tr><th>student</th><th>wall s</th><th>CPU s</th></tr>{slow}</table>
 <h2>Could not be graded</h2><ul>{failed or "<li>none</li>"}</ul>
