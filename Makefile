@@ -12,7 +12,7 @@ WORK := work
 # Debian's Chromium drives the browser tests (tests/test_browser.py).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help setup kernel browser lab instructor test test-fast lint release check-release autograde feedback grades collect zip-collect html bench lock clean
+.PHONY: help setup kernel browser lab instructor test test-fast lint release check-release autograde autograde-serial report feedback grades collect zip-collect html bench lock clean
 
 help:
 	@echo "make lab        set up .venv, then open the learner's JupyterLab on work/ (a copy of notebooks/)"
@@ -21,7 +21,9 @@ help:
 	@echo "make release    regenerate notebooks/ (learner copies) from assignments/source/ (CH=01_convolution for one)"
 	@echo "make collect    nbgrader collect from the exchange (CH=...)"
 	@echo "make zip-collect  unpack an LMS download in assignments/downloaded/CH/archive (CH=...)"
-	@echo "make autograde  autograde every submission of CH (CH=...)"
+	@echo "make autograde  autograde every submission of CH in parallel on Dask (CH=...; WORKERS=n, SCHEDULER=tcp://host:8786, REGRADE=1)"
+	@echo "make autograde-serial  the same, one submission after another in one nbgrader run"
+	@echo "make report     the class report of CH: assignments/report_CH.html (CH=...)"
 	@echo "make feedback   HTML feedback for every autograded submission of CH (CH=...)"
 	@echo "make grades     export every grade to assignments/grades.csv"
 	@echo "make html       render the solved chapters to build/html/"
@@ -93,8 +95,15 @@ collect: setup
 zip-collect: setup
 	$(GRADE) zip-collect $(CH)
 
+# One Dask job per submission; a run killed halfway, run again, grades only what is left.
 autograde: setup
+	$(GRADE) grade-class $(CH) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(REGRADE),--regrade)
+
+autograde-serial: setup
 	$(GRADE) autograde $(CH)
+
+report: setup
+	$(GRADE) report $(CH)
 
 feedback: setup
 	$(GRADE) feedback $(CH)

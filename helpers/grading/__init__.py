@@ -6,6 +6,10 @@ the course root ``assignments/``.
 
 - ``chapters``: the list of chapters and every path of a chapter (the one rule for paths).
 - ``course``: the commands behind the CLI (``__main__``).
+- ``parallel``: a whole class graded on Dask, one job per submission (``make autograde``).
+- ``gradebook``: where the gradebook is (SQLite or nbgrader's ``db_url``) and the one
+  writer of a graded submission.
+- ``report``: the class report of a graded chapter (``make report``).
 - ``execute``: run a solved chapter top to bottom (``make html``, the benchmarks).
 - ``solutions``: read the instructor notebook's solutions and hidden tests (tests, benchmarks).
 - ``html``: ``make html``, the solved chapters as offline pages (local MathJax, no log noise).

@@ -5,6 +5,9 @@ check-release  fail when notebooks/ is out of date with assignments/source/
 collect        nbgrader collect (JupyterHub exchange)
 zip-collect    nbgrader zip_collect (an LMS download in assignments/downloaded/CHAPTER/archive/)
 autograde      autograde every submission of a chapter, after checking each one can be read
+grade-class    the same on Dask, one job per submission (--workers, --scheduler, --regrade);
+               a run killed halfway, run again, grades only what is left
+report         the class report of a graded chapter: assignments/report_CHAPTER.html
 feedback       HTML feedback for every autograded submission (hidden tests not shown)
 export         every grade to assignments/grades.csv
 html           execute the solved chapters and render them to build/html/ (index.html links them)
@@ -25,13 +28,19 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("command", choices=[
         "release", "check-release", "collect", "zip-collect", "autograde", "feedback", "export",
-        "html",
+        "html", "grade-class", "report",
     ])  # fmt: skip
     parser.add_argument("chapter", nargs="?", default="all",
                         help="e.g. 01_convolution; 'all' (the default) for every chapter")  # fmt: skip
     parser.add_argument("--course-root", type=Path, default=COURSE_ROOT)
     parser.add_argument("--notebooks", type=Path, default=LEARNER_NOTEBOOKS_DIR,
                         help="where the learner notebooks go (release, check-release)")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=None,
+                        help="grade-class: worker processes (default: one per core)")  # fmt: skip
+    parser.add_argument("--scheduler", default=None,
+                        help="grade-class: address of an existing Dask scheduler")  # fmt: skip
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade-class: grade again submissions already graded")  # fmt: skip
     args = parser.parse_args(argv)
     try:
         root = course.check_course_root(args.course_root)
@@ -54,6 +63,17 @@ def main(argv: list[str] | None = None) -> int:
                 course.autograde(root, chapter)
             elif args.command == "feedback":
                 course.feedback(root, chapter)
+            elif args.command == "grade-class":
+                from helpers.grading import parallel  # imports Dask: only this command needs it
+
+                parallel.autograde_class(root, chapter, workers=args.workers,
+                                         scheduler=args.scheduler, regrade=args.regrade)  # fmt: skip
+            elif args.command == "report":
+                from helpers.grading import report
+
+                # "all": the chapters graded so far; one named chapter must have been graded.
+                if args.chapter != "all" or report.recorded(root, chapter):
+                    report.write_report(root, chapter)
     except chapters.CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -269,7 +269,9 @@ def feedback(root: Path, chapter: str) -> None:
 
 def export_grades(root: Path) -> Path:
     """Write every grade in the gradebook to <root>/grades.csv and print a summary."""
-    if not (root / "gradebook.db").exists():
+    from helpers.grading.gradebook import course_settings, is_sqlite
+
+    if is_sqlite(course_settings(root)[0]) and not (root / "gradebook.db").exists():
         raise CourseError(f"No gradebook in {root}: autograde some submissions first.")
     out = root / "grades.csv"
     run_nbgrader(root, "export", "--to", str(out))
