@@ -1,5 +1,5 @@
-"""References for chapter 07 (face verification): the threshold a ROC gives, and the
-raw-pixel baseline.
+"""References for chapter 07 (face verification): the threshold a ROC gives, the raw-pixel
+baseline, the losses from their papers, and the pre-trained encoder.
 
 - :func:`best_threshold`: the distance threshold that verifies a set of pairs with the highest
   accuracy. Chapter 07's learner writes this (``choose_threshold``, from a ROC); its hidden tests
@@ -10,6 +10,11 @@ raw-pixel baseline.
 - :func:`raw_pixel_baseline`: how hard the synthetic face data set is. The Euclidean distance
   between raw pixel vectors, thresholded, verifies unseen identities barely better than chance
   (README quotes the figure); a trained encoder must beat it by far.
+- The losses written from their papers in numpy (:func:`triplet_loss_reference`, FaceNet's
+  Eq. 3; :func:`cosine_triplet_loss_reference`; :func:`contrastive_loss_reference`, Hadsell et
+  al. 2006, Eq. 4) and the ROC's points from ``sklearn.metrics.roc_curve``
+  (:func:`roc_points_reference`): what chapter 07's checks compare the learner's functions with.
+- :data:`PRETRAINED` and :func:`load_pretrained`: the encoder weights ``make pretrain`` writes.
 
 Conventions: a pair is called "same" when its distance is ``<= threshold``; ``same`` arrays are
 the ground truth, True where both images show one identity.
@@ -17,10 +22,13 @@ the ground truth, True where both images show one identity.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.metrics import roc_curve
 
 from helpers.datasets.faces import face_identities, verification_pairs
+from helpers.weights import load_weights
 
 
 def best_threshold(distances: np.ndarray, same: np.ndarray) -> tuple[float, float]:
@@ -129,3 +137,108 @@ def raw_pixel_baseline(
         nn_identification_accuracy=nn_acc,
         chance_identification=1 / len(np.unique(test.identities)),
     )
+
+
+# ------------------------------------------------------------------ the losses, from the papers
+# Written in numpy, float64, vectorised over the batch, each from its paper's formula, so that
+# the chapter's checks compare a learner's TensorFlow loss with a second, independent
+# computation (and with cases worked by hand in the notebook).
+
+
+def triplet_loss_reference(anchor, positive, negative, alpha: float = 0.2) -> float:
+    """FaceNet's triplet loss (Schroff et al. 2015, Eq. 3), averaged over the triplets.
+
+    ``[ ||a - p||^2 - ||a - n||^2 + alpha ]_+`` for each triplet, squared Euclidean distances.
+    The paper sums over the triplets; the chapter takes the mean, which only rescales the
+    gradient (by one over the batch size) and keeps the loss comparable between batch sizes.
+
+    Args:
+        anchor, positive, negative: ``(m, d)`` embeddings; row ``i`` of each is triplet ``i``.
+        alpha: the margin.
+
+    Returns:
+        The mean loss over the ``m`` triplets.
+    """
+    a, p, n = (np.asarray(x, dtype=np.float64) for x in (anchor, positive, negative))
+    d_ap = np.sum((a - p) ** 2, axis=1)
+    d_an = np.sum((a - n) ** 2, axis=1)
+    return float(np.mean(np.maximum(d_ap - d_an + alpha, 0.0)))
+
+
+def cosine_triplet_loss_reference(anchor, positive, negative, alpha: float = 0.2) -> float:
+    """The triplet loss with cosine similarity in place of distance, averaged over the triplets.
+
+    A similarity grows as faces get closer, so the signs swap: the positive must be *more*
+    similar to the anchor than the negative, by the margin:
+    ``[ cos(a, n) - cos(a, p) + alpha ]_+``.
+
+    Args:
+        anchor, positive, negative: ``(m, d)`` embeddings, not necessarily of unit length.
+        alpha: the margin.
+
+    Returns:
+        The mean loss over the ``m`` triplets.
+    """
+    a, p, n = (np.asarray(x, dtype=np.float64) for x in (anchor, positive, negative))
+    unit = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in (a, p, n)]
+    cos_ap = np.sum(unit[0] * unit[1], axis=1)
+    cos_an = np.sum(unit[0] * unit[2], axis=1)
+    return float(np.mean(np.maximum(cos_an - cos_ap + alpha, 0.0)))
+
+
+def contrastive_loss_reference(first, second, same, margin: float = 1.0) -> float:
+    """The contrastive loss (Hadsell, Chopra and LeCun 2006, Eq. 4), averaged over the pairs.
+
+    With ``D`` the Euclidean distance (not squared) between the two embeddings of a pair:
+    ``1/2 D^2`` for a pair of the same identity, ``1/2 max(0, margin - D)^2`` for a pair of two
+    identities. (The paper writes ``Y = 0`` for similar pairs; here ``same`` is True for them.)
+
+    Args:
+        first, second: ``(m, d)`` embeddings of the two images of each pair.
+        same: ``(m,)`` bool or 0/1, True where the pair shows one identity.
+        margin: distance beyond which a pair of two identities costs nothing.
+
+    Returns:
+        The mean loss over the ``m`` pairs.
+    """
+    x1, x2 = (np.asarray(x, dtype=np.float64) for x in (first, second))
+    y = np.asarray(same, dtype=np.float64)
+    d = np.sqrt(np.sum((x1 - x2) ** 2, axis=1))
+    return float(np.mean(y * 0.5 * d**2 + (1 - y) * 0.5 * np.maximum(margin - d, 0.0) ** 2))
+
+
+def roc_points_reference(distances: np.ndarray, same: np.ndarray):
+    """The ROC of a distance threshold, from ``sklearn.metrics.roc_curve``.
+
+    Args:
+        distances: float ``(P,)`` pair distances.
+        same: bool ``(P,)``, True for pairs of one identity (both kinds must occur).
+
+    Returns:
+        ``(fpr, tpr, thresholds)``, each ``(T,)``: ``thresholds`` are ``-inf`` then every distinct
+        distance, increasing; a pair is called "same" when its distance is ``<= threshold``.
+    """
+    distances = np.asarray(distances, dtype=np.float64)
+    # roc_curve thresholds a score (larger = more "same"): the score is minus the distance.
+    fpr, tpr, score_thresholds = roc_curve(
+        np.asarray(same, dtype=np.int64), -distances, pos_label=1, drop_intermediate=False
+    )
+    return fpr, tpr, -score_thresholds
+
+
+# -------------------------------------------------------------------- the pre-trained encoder
+PRETRAINED = Path(__file__).resolve().parents[2] / "data" / "face_verification_encoder.npz"
+
+
+def load_pretrained(encoder, path: Path = PRETRAINED) -> None:
+    """Load the shipped encoder weights (``make pretrain``) into ``encoder``, after checking the
+    file's checksum and that every weight of the network has its name and shape in the file.
+
+    Args:
+        encoder: the chapter's encoder, built by the learner's ``build_encoder()``.
+        path: the .npz file (default: the one shipped in data/).
+
+    Raises:
+        FileNotFoundError, ValueError: as :func:`helpers.weights.load_weights`.
+    """
+    load_weights(encoder, path, network="the chapter's build_encoder()")
