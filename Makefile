@@ -29,7 +29,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $(STAMP)
 
+# Autograding runs learner code in a bubblewrap sandbox; install it where it is missing.
+BWRAP := $(shell command -v bwrap)
 setup: $(STAMP)
+ifeq ($(BWRAP),)
+	@if command -v apt-get >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -q bubblewrap >/dev/null || echo "warning: could not install bubblewrap; make autograde will refuse to run (UNSANDBOXED=1 to override)"; \
+		else sudo -n apt-get install -y -q bubblewrap >/dev/null 2>&1 || echo "warning: bubblewrap is missing (sudo apt-get install bubblewrap); make autograde will refuse to run without it"; fi; \
+	else echo "warning: bubblewrap (bwrap) is missing; install it for make autograde"; fi
+endif
 
 # Jupyter refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -59,8 +67,9 @@ collect: setup
 zip-collect: setup
 	$(GRADE) zip-collect $(CH)
 
+# UNSANDBOXED=1 runs learner code without the sandbox: only on a machine you can afford to lose.
 autograde: setup
-	$(GRADE) autograde $(CH)
+	$(GRADE) autograde $(CH) $(if $(UNSANDBOXED),--unsandboxed)
 
 feedback: setup
 	$(GRADE) feedback $(CH)

@@ -187,6 +187,7 @@ def grade_class(
     students: dict[str, Submission],
     *nbgrader_args: str,
     corrupt: tuple[str, ...] = (),
+    empty: tuple[str, ...] = (),
 ) -> GradedClass:
     """Make a course with one chapter, hand in a class's notebooks, and grade them.
 
@@ -199,6 +200,7 @@ def grade_class(
         students: {student id: Submission} to hand in.
         *nbgrader_args: extra options for nbgrader autograde (e.g. "--Execute.timeout=45").
         corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
+        empty: student ids who hand in an empty file.
     """
     copied = course.copy_chapter(chapter, root)
     course.run_nbgrader(copied.root, "generate_assignment", chapter, "--force")
@@ -211,6 +213,10 @@ def grade_class(
         path = copied.submitted_notebook(student)
         path.parent.mkdir(parents=True)
         path.write_text(CORRUPT_NOTEBOOK)
+    for student in empty:
+        path = copied.submitted_notebook(student)
+        path.parent.mkdir(parents=True)
+        path.write_text("")
     outcome = course.autograde(copied.root, chapter, *nbgrader_args)
     course.feedback(copied.root, chapter)
     return GradedClass(

@@ -218,8 +218,19 @@ def autograde(root: Path, chapter: str, *nbgrader_args: str) -> dict[str, dict[s
     Returns:
         {"set_aside": {student: reason}, "failed": {student: reason}}.
     """
+    from helpers.grading import sandbox
+    from helpers.grading.sandboxed import notes_file
+
+    found = submissions(root, chapter)  # first: "collect them first" comes before "no sandbox"
+    try:
+        sandbox.check_available()
+    except sandbox.SandboxUnavailable as error:
+        raise CourseError(f"Refusing to run learner code without a sandbox: {error}") from None
+    notes_folder = notes_file(root, chapter, "x").parent
+    if notes_folder.exists():
+        shutil.rmtree(notes_folder)
     set_aside = {}
-    for student, paths in submissions(root, chapter).items():
+    for student, paths in found.items():
         problems = unreadable_notebooks(paths)
         if problems:
             target = Chapter(chapter, root).unreadable_folder(student)
@@ -237,16 +248,51 @@ def autograde(root: Path, chapter: str, *nbgrader_args: str) -> dict[str, dict[s
     failed = {}
     if any((root / "submitted").glob(f"*/{chapter}")):
         result = run_nbgrader(root, "autograde", chapter, "--force", *nbgrader_args, check=False)
-        pattern = rf"error processing assignment '{re.escape(chapter)}' for student '([^']+)'"
-        failed = dict.fromkeys(re.findall(pattern, result.stderr), CRASHED_KERNEL)
+        failed = _failures(result.stderr, chapter)
         if result.returncode != 0 and not failed:
             tail = "\n".join(result.stderr.strip().splitlines()[-25:])
             raise CourseError(f"`nbgrader autograde {chapter}` failed in {root}:\n{tail}")
     if failed:
         print(f"Could not autograde {len(failed)} submission(s); they score 0 until fixed:")
-        for student in failed:
-            print(f"  - {student}: {CRASHED_KERNEL}")
-    return {"set_aside": set_aside, "failed": failed}
+        for student, why in failed.items():
+            print(f"  - {student}: {why}")
+    notes = {}
+    for path in sorted(notes_folder.glob("*.json")) if notes_folder.exists() else []:
+        notes[path.stem] = json.loads(path.read_text())
+        for note in notes[path.stem]:
+            print(f"  note, {path.stem}: {note}")
+    (root / "grading_failures.json").write_text(json.dumps(
+        {**_previous_failures(root, chapter), chapter: {**set_aside, **failed}}, indent=1
+    ))  # fmt: skip
+    return {"set_aside": set_aside, "failed": failed, "notes": notes}
+
+
+def _failures(stderr: str, chapter: str) -> dict[str, str]:
+    """{student: the real cause} of every submission nbgrader could not process.
+
+    nbgrader logs "error processing assignment ... for student 'x'" and, before it, the
+    exception that stopped it; the cause is that exception's last line.
+    """
+    failed, last_error = {}, CRASHED_KERNEL
+    marker = rf"error processing assignment '{re.escape(chapter)}' for student '([^']+)'"
+    for line in stderr.splitlines():
+        match = re.search(marker, line)
+        if match:
+            failed[match[1]] = last_error
+            last_error = CRASHED_KERNEL
+        elif re.match(r"^\s*[\w.]*(Error|Exception|Exit)\b.*:", line):
+            last_error = line.strip()[:300]
+    return failed
+
+
+def _previous_failures(root: Path, chapter: str) -> dict:
+    path = root / "grading_failures.json"
+    try:
+        old = json.loads(path.read_text()) if path.exists() else {}
+    except ValueError:
+        old = {}
+    old.pop(chapter, None)
+    return old
 
 
 def zip_collect(root: Path, chapter: str) -> None:
@@ -275,7 +321,24 @@ def export_grades(root: Path) -> Path:
     out = root / "grades.csv"
     run_nbgrader(root, "export", "--to", str(out))
     with out.open() as handle:
-        rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        fields, rows = list(reader.fieldnames or []), list(reader)
+    # A submission that could not be graded (unreadable, or nbgrader failed on it) still gets
+    # a row: 0 points, and the reason.
+    failures = _previous_failures(root, "")
+    graded = {(row["assignment"], row["student_id"]): row for row in rows}
+    for chapter, students in failures.items():
+        for student, why in students.items():
+            row = graded.get((chapter, student))
+            if row is None:
+                row = dict.fromkeys(fields, "")
+                row.update(assignment=chapter, student_id=student, score="0.0")
+                rows.append(row)
+            row["not_graded_because"] = why
+    with out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*fields, "not_graded_because"], restval="")
+        writer.writeheader()
+        writer.writerows(rows)
     print(f"wrote {out}: {len(rows)} row(s), one per student and chapter")
     return out
 
