@@ -179,13 +179,16 @@ class SandboxedExecute(NbGraderPreprocessor):
             job.chmod(0o755)
             (job / "notebook.ipynb").write_text(nbformat.writes(runnable))
             (job / "execute.json").write_text(json.dumps({
-                "notebook_name": f"{chapter}.ipynb", "cell_seconds": self.cell_seconds,
+                # nbclient's own limit is wall-clock time: four times the cell's limit, so that
+                # a loaded machine does not interrupt a legitimate cell; the sandbox's step
+                # limit below counts CPU seconds, which load does not inflate.
+                "notebook_name": f"{chapter}.ipynb", "cell_seconds": 4 * self.cell_seconds,
             }))  # fmt: skip
             for path in job.iterdir():
                 path.chmod(0o644)
             sandbox.seed_job(job)
             outcome = sandbox.run([*RUNNER, "execute"], job, self.limits(self.notebook_seconds),
-                                  idle_seconds=self.cell_seconds + 30)  # fmt: skip
+                                  idle_seconds=1.5 * self.cell_seconds)  # fmt: skip
         ran, ended = set(), None
         for message, _ in wire.unpack_all(outcome.result):
             index = message.get("index")
