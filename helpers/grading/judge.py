@@ -189,7 +189,9 @@ def produce(
     """
     results, lost, cell_errors, seconds = {}, {}, {}, 0.0
     todo = list(the_plan.calls)
+    skipped: set[int] = set()  # learner cells that stopped the process when they ran
     while todo:
+        cells = [cell for index, cell in enumerate(learner_cells) if index not in skipped]
         with tempfile.TemporaryDirectory(prefix="produce-") as job:
             job = Path(job)
             job.chmod(0o755)
@@ -199,7 +201,7 @@ def produce(
                 calls.append({**dataclasses.asdict(call), "first_of_cell": first})
             (job / "produce.json").write_text(json.dumps({
                 "imports": the_plan.imports,
-                "cells": [{"label": label, "source": source} for label, source in learner_cells],
+                "cells": [{"label": label, "source": source} for label, source in cells],
                 "calls": calls,
                 "forbidden": list(forbidden),
                 "forbidden_why": forbidden_why,
@@ -212,10 +214,13 @@ def produce(
                 [*RUNNER, "produce"], job, limits, hide=hide, idle_seconds=call_seconds
             )
         seconds += outcome.seconds
-        current, done = None, set()
+        current, done, executing, ready = None, set(), None, False
         for message, arrays in wire.unpack_all(outcome.result):
             kind = message.get("kind")
+            if kind == "exec" and not ready:
+                executing = message.get("label")
             if kind == "ready" and isinstance(message.get("cell_errors"), dict):
+                ready = True
                 cell_errors.update(
                     {str(k): str(v)[:400] for k, v in message["cell_errors"].items()}
                 )
@@ -235,6 +240,15 @@ def produce(
             break
         cause = outcome.cause()
         broken = next(call.cell for call in remaining) if current is None else current
+        if not ready and executing is not None:
+            # One of the learner's cells ended the process: run again without that cell.
+            labels = [label for label, _ in learner_cells]
+            index = next((i for i, label in enumerate(labels) if label == executing
+                          and i not in skipped), None)  # fmt: skip
+            if index is not None:
+                skipped.add(index)
+                cell_errors[executing] = f"running this cell stopped the process: {cause}"
+                continue
         if current is None and not results:
             # It died before the first call: the learner's cells themselves stop the process.
             log = outcome.log.strip().splitlines()[-1:] if outcome.returncode else []

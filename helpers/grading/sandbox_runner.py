@@ -139,6 +139,8 @@ def produce() -> None:
     _run_statements(job["imports"], namespace, "imports")
     cell_errors = {}
     for cell in job["cells"]:
+        # Said first: if this cell ends the process (os._exit), the grader runs again without it.
+        send({"kind": "exec", "label": cell["label"]})
         error = _run_statements(cell["source"], namespace, cell["label"])
         if error:
             cell_errors[cell["label"]] = error

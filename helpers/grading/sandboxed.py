@@ -233,6 +233,9 @@ class SandboxedExecute(NbGraderPreprocessor):
             forbidden=forbidden, forbidden_why=FROM_SCRATCH_WHY if forbidden else "",
             hide=_hidden_folders(forbidden),
         )  # fmt: skip
+        for label, why in produced.cell_errors.items():
+            if "stopped the process" in why:
+                notes.append(f"{label}: {why}; the grader ran your other cells without it")
         for grade_id, why in produced.lost.items():
             notes.append(f"{grade_id}: {why}")
         verdicts = judge.judge(the_plan, produced)
