@@ -39,7 +39,8 @@ def test_the_course_the_repository_and_the_network_are_out_of_reach():
     outcome = run_python(f"""
         import socket
         seen = []
-        for path in ({str(COURSE_ROOT)!r}, {str(REPO_ROOT / "tests")!r}, {str(REPO_ROOT / ".git")!r}):
+        for path in ({str(COURSE_ROOT)!r}, {str(REPO_ROOT / "tests")!r}, {str(REPO_ROOT / ".git")!r},
+                     "/etc/shadow", "/root/.ssh", "/home"):
             seen.append(os.path.exists(path))
         try:
             socket.create_connection(("1.1.1.1", 80), timeout=3)
@@ -55,7 +56,7 @@ def test_the_course_the_repository_and_the_network_are_out_of_reach():
         open("/scratch/ok", "w").write("the scratch folder is writable")
         send(repr(seen).encode())
     """)
-    assert outcome.result == b"[False, False, False]", outcome.log
+    assert outcome.result == b"[False, False, False, False, False, False]", outcome.log
 
 
 def test_the_helpers_and_numpy_are_readable_but_not_writable():
@@ -134,7 +135,7 @@ def test_a_fork_bomb_meets_the_process_limit_and_is_killed_with_the_run():
 def test_the_wall_clock_and_a_step_limit_stop_a_loop():
     outcome = run_python("send(b'step'); exec('while True: pass')", idle_seconds=2)
     assert outcome.result == b"step"
-    assert "limit" in outcome.cause() or "wall clock" in outcome.cause()
+    assert "limit" in outcome.cause()
     outcome = run_python("import time; time.sleep(60)", sandbox.Limits(wall_seconds=2))
     assert "2 s limit" in outcome.cause()
 

@@ -174,11 +174,18 @@ def check_available() -> None:
     _CHECKED.append("ok")
 
 
+# What a Python kernel reads in /etc: the dynamic linker's cache, names of users and hosts,
+# time zone, fonts, MIME types. Not /etc as a whole: the sandboxed code runs as the grader's
+# user outside (root, often), so a root-only file such as /etc/shadow would be readable.
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "hosts",
+       "nsswitch.conf", "host.conf", "fonts", "mime.types", "alternatives", "ssl")  # fmt: skip
+
+
 def _ro_binds() -> list[str]:
     """--ro-bind arguments for what a kernel needs, each only once and only if it exists."""
     paths = [
         Path("/usr"),
-        Path("/etc"),
+        *(Path("/etc") / name for name in ETC),
         Path(sys.base_prefix),
         Path(sys.prefix),
         Path(os.path.realpath(sys.executable)).parent.parent,
@@ -224,7 +231,9 @@ def _bwrap_argv(limits: Limits, job: Path, env: dict[str, str], hide: tuple[str,
     for path in hide:
         if Path(path).is_dir():
             argv += ["--tmpfs", path, "--remount-ro", path]
-    argv += ["--chdir", SCRATCH, "--clearenv"]
+    # The root that bwrap builds is a tmpfs: read-only, so that only /scratch and /tmp (both
+    # capped in size) can be written.
+    argv += ["--remount-ro", "/", "--chdir", SCRATCH, "--clearenv"]
     for name, value in {**sandbox_environment(), **env}.items():
         argv += ["--setenv", name, value]
     return argv
@@ -397,7 +406,7 @@ def run(
                     _kill(process)
                     return
                 elif time.monotonic() - step_start > 4 * idle_seconds:
-                    stopped = f"one step ran longer than {4 * idle_seconds:.0f} s (wall clock)"
+                    stopped = f"one step ran past its wall-clock limit of {4 * idle_seconds:.0f} s"
                     _kill(process)
                     return
             time.sleep(0.1)

@@ -159,8 +159,10 @@ class SandboxedExecute(NbGraderPreprocessor):
         notes: list[str] = []
         start = time.monotonic()
         self._execute(nb, the_plan, chapter, notes)
+        executed = time.monotonic()
         self._judge(nb, the_plan, chapter, notes)
-        notes.append(f"graded in {time.monotonic() - start:.1f} s")
+        notes.append(f"graded in {time.monotonic() - start:.1f} s (kernel {executed - start:.1f} s, "
+                     f"functions and judge {time.monotonic() - executed:.1f} s)")  # fmt: skip
         _add_notes(root, chapter, student, notes)
         return nb, resources
 
