@@ -172,3 +172,18 @@ def test_wire_refuses_pickles_and_objects():
     assert wire.unpack_all(frame) == []  # an object array (a pickle) is not loaded
     with pytest.raises(ValueError):
         wire.decode({"zz": 1}, {})
+
+
+def test_autograde_refuses_to_run_learner_code_without_a_sandbox(tmp_path, monkeypatch):
+    from helpers.grading import course
+    from helpers.grading.chapters import CourseError
+
+    notebook = tmp_path / "submitted" / "ada" / "01_convolution" / "01_convolution.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text("{}")
+    monkeypatch.delenv("CNN_COURSE_UNSANDBOXED", raising=False)
+    monkeypatch.setattr(sandbox, "_CHECKED", [])
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(CourseError, match="without a sandbox.*bubblewrap.*UNSANDBOXED=1"):
+        course.autograde(tmp_path, "01_convolution")
+    assert notebook.read_text() == "{}"  # nothing was touched
