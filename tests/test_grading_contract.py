@@ -39,7 +39,11 @@ TF_WARNING_IN_ZERO_PAD = replaced(
     CONVOLUTION["zero_pad"],
     (
         "    return X_pad",
-        '    tf.get_logger().warning("5 out of the last 5 calls triggered tf.function retracing.")\n'
+        # TensorFlow's logger by name (tf.get_logger() is this logger): chapter 01's exercises
+        # are from scratch, so the grader runs them without TensorFlow.
+        "    import logging\n"
+        '    logging.getLogger("tensorflow").warning("5 out of the last 5 calls triggered '
+        'tf.function retracing.")\n'
         "    return X_pad",
     ),
 )

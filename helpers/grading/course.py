@@ -332,7 +332,9 @@ def export_grades(root: Path) -> Path:
             row = graded.get((chapter, student))
             if row is None:
                 row = dict.fromkeys(fields, "")
-                row.update(assignment=chapter, student_id=student, score="0.0")
+                max_score = next((r["max_score"] for r in rows if r["assignment"] == chapter), "")
+                row.update(assignment=chapter, student_id=student, score="0.0",
+                           raw_score="0.0", max_score=max_score)  # fmt: skip
                 rows.append(row)
             row["not_graded_because"] = why
     with out.open("w", newline="") as handle:
