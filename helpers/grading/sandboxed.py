@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import ClearSolutions, NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from helpers.grading import judge, sandbox, wire
@@ -94,6 +94,22 @@ class NormalizeSubmission(NbGraderPreprocessor):
                 notes.append(why)
             else:
                 seen.add(grade_id)
+        # An old release (or a deleted exercise) lacks a solution cell: nbgrader would stop with
+        # a KeyError for the whole notebook. Put the cell back as the learner copy has it (the
+        # solution replaced by its stub), after the cell that precedes it in the source.
+        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+        previous_id = None
+        for cell in _source(root, chapter).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and not meta.get("grade") and meta["grade_id"] not in present:
+                stub = nbformat.from_dict(cell)
+                ClearSolutions(enforce_metadata=False)._replace_solution_region(stub, "python")
+                ids = [c.get("id") for c in nb.cells]
+                at = ids.index(previous_id) + 1 if previous_id in ids else len(nb.cells)
+                nb.cells.insert(at, stub)
+                notes.append(f"the exercise {meta['grade_id']!r} was missing; it was put back "
+                             "unanswered")  # fmt: skip
+            previous_id = cell.get("id")
         if notes:
             _add_notes(root, chapter, student, notes)
         return nb, resources
