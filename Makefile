@@ -28,7 +28,7 @@ help:
 	@echo "make grades     export every grade to assignments/grades.csv"
 	@echo "make html       render the solved chapters to build/html/"
 	@echo "make bench      print the measured figures quoted in README.md (every benchmarks/bench_*.py)"
-	@echo "make pretrain   re-train every weights file shipped in data/ (chapter 03: about 10 min on 2 cores)"
+	@echo "make pretrain   re-train every weights file shipped in data/ (chapters 03, 04, 06, 07; see data/README.md)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The course needs Python 3.11; found " + sys.version.split()[0] + ". Install it, or run: make PYTHON=/path/to/python3.11 ...")'

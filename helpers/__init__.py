@@ -15,7 +15,8 @@ Shared by every chapter:
   autograde, feedback, executing a solved chapter); ``python -m helpers.grading``.
 
 Per chapter, in a module named by the chapter's slug (``convolution`` for 01_convolution,
-``keras_classics`` for 02, ``object_detection`` for 05):
+``keras_classics`` for 02, ``resnets`` for 03, ``efficient_nets`` for 04, ``object_detection``
+for 05, ``segmentation`` for 06, ``face_verification`` for 07, ``style_transfer`` for 08):
 
 - ``helpers.checks.<slug>``: learner-facing checks with clear messages; the shared base is
   ``helpers.checks.common``.

@@ -74,7 +74,11 @@ CONTRACTS = [
     ),
     Contract("02_keras_classics", only="conv_layer_params", min_hidden_lines=16),
     Contract("03_resnets", only="convolutional_block", min_hidden_lines=16),
+    Contract("04_efficient_nets", only="conv_cost", min_hidden_lines=30),
     Contract("05_object_detection", only="iou", min_hidden_lines=21),
+    Contract("06_segmentation", only="mean_iou", min_hidden_lines=20),
+    Contract("07_face_verification", only="choose_threshold", min_hidden_lines=16),
+    Contract("08_style_transfer", only="gram_matrix", min_hidden_lines=20),
 ]
 
 

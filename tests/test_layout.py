@@ -22,9 +22,8 @@ CHAPTERS = chapters.names()
 SLUGS = {name: chapters.get(name).slug for name in CHAPTERS}
 PER_CHAPTER = ("checks", "references", "viz")  # packages with one module per chapter
 SHARED_IN_PACKAGE = {"__init__", "common", "models"}  # shared modules inside a per-chapter package
-# Modules whose chapter has no notebook yet: chapter 07's reference moved out of the data layer
-# before the chapter itself (issue 13).
-AHEAD_OF_THEIR_CHAPTER = {"face_verification"}
+# Modules whose chapter has no notebook yet (none at present).
+AHEAD_OF_THEIR_CHAPTER: set[str] = set()
 
 
 def helpers_imports(source: str) -> set[str]:

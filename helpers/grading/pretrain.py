@@ -105,9 +105,185 @@ def pretrain_resnets(out: Path | None = None, images: int | None = None, epochs:
             "train_loss": history["loss"][-1], "summary": summary}  # fmt: skip
 
 
+FACES = "07_face_verification"
+FACES_CELLS = ("face-data", "encoder-training")  # run after the solutions, in this order
+
+
+def pretrain_face_verification(out: Path | None = None, images: int | None = None,
+                               epochs: int | None = None, seed: int = 0) -> dict:  # fmt: skip
+    """Train chapter 07's face encoder with its own triplet training, and save its weights.
+
+    The network (``build_encoder``), the loss (``triplet_loss``), the mining (``mine_triplets``)
+    and the training loop (``train_encoder``) are the notebook's; so are the data and the size
+    of the run (``PRETRAIN_RENDERINGS`` renderings of each of the 500 training identities,
+    ``PRETRAIN_STEPS`` steps). Only training identities are used: verification is measured on
+    identities no run has seen.
+
+    Args:
+        out: the .npz file to write (its ``.sha256`` beside it); default: the file the chapter
+            loads (``references.PRETRAINED``).
+        images: renderings per training identity; default: the notebook's
+            ``PRETRAIN_RENDERINGS``.
+        epochs: training steps (one mined batch each); default: the notebook's
+            ``PRETRAIN_STEPS``.
+        seed: seeds Keras' initial weights and the batches.
+
+    Returns:
+        {"out", "steps", "sha256", "seconds", "val_accuracy", "summary"}.
+    """
+    import keras
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
+    chapter = chapter_namespace(FACES, FACES_CELLS)
+    out = Path(out or chapter["references"].PRETRAINED)
+    renderings = images or chapter["PRETRAIN_RENDERINGS"]
+    steps = epochs or chapter["PRETRAIN_STEPS"]
+    train = chapter["load_faces"]("train", renderings)
+    keras.utils.set_random_seed(seed)
+    encoder = chapter["build_encoder"]()
+    start = time.perf_counter()
+    losses = chapter["train_encoder"](encoder, train, steps, seed=seed, verbose=True)
+    seconds = time.perf_counter() - start
+    val_accuracy = chapter["validation_accuracy"](encoder)
+    digest = save_weights(encoder, out)
+    summary = (
+        f"{FACES} encoder: {steps} steps on {renderings} renderings of each training identity "
+        f"in {seconds:.0f} s; mean loss of the last 50 steps {float(sum(losses[-50:])) / len(losses[-50:]):.3f}, "
+        f"verification accuracy {val_accuracy:.1%} on validation pairs\n"
+        f"wrote {out} (sha256 {digest}) and {out.name}.sha256"
+    )
+    return {"out": out, "steps": steps, "sha256": digest, "seconds": seconds,
+            "val_accuracy": val_accuracy, "summary": summary}  # fmt: skip
+
+
+SEGMENTATION = "06_segmentation"
+SEGMENTATION_CELLS = ("scenes", "training")  # SCENES and the test scenes; the training recipe
+
+
+def pretrain_segmentation(out: Path | None = None, images: int | None = None,
+                          epochs: int | None = None, seed: int = 0) -> dict:  # fmt: skip
+    """Train chapter 06's U-Net and its twin without skips from scratch; save both, and checksums.
+
+    The networks (``unet()``, ``unet(skips=False)``), the data (``SCENES``, the test scenes) and
+    the recipe (``train_unet``, ``PRETRAIN_SCENES``, ``PRETRAIN_EPOCHS``, ``PRETRAIN_RATES``: one
+    cosine cycle per peak learning rate, each re-seeded) all come from the
+    chapter's notebook (:func:`chapter_namespace`); both networks get the same scenes, the same
+    seed and the same schedule, so that the chapter's ablation compares like with like.
+
+    Args:
+        out: the U-Net's .npz file (the twin's is written beside it, ``<stem>_no_skips.npz``);
+            default: the files the chapter loads (``references.PRETRAINED``).
+        images: how many training scenes (split "train", seed 0); default ``PRETRAIN_SCENES``.
+        epochs: passes over them per cycle; default ``PRETRAIN_EPOCHS``.
+        seed: seeds Keras' initial weights and the first cycle's batches (cycle k: seed + k).
+
+    Returns:
+        {"out", "images", "epochs", "sha256", "seconds", "test_miou", "summary"}; "out",
+        "sha256", "seconds" and "test_miou" are dicts keyed by skips (True: the U-Net).
+    """
+    import keras
+    import tensorflow as tf
+
+    from helpers.datasets import shape_scenes
+
+    tf.config.experimental.enable_op_determinism()
+    chapter = chapter_namespace(SEGMENTATION, SEGMENTATION_CELLS)
+    files = chapter["references"].PRETRAINED
+    outs = {True: Path(out or files[True])}
+    outs[False] = outs[True].with_name(outs[True].stem + "_no_skips.npz") if out else files[False]
+    images = images or chapter["PRETRAIN_SCENES"]
+    epochs = epochs or chapter["PRETRAIN_EPOCHS"]
+    scenes = shape_scenes(images, split="train", seed=0, **chapter["SCENES"])
+    X_test, Y_test = chapter["X_test"], chapter["Y_test"]
+    digests, seconds, mious, lines = {}, {}, {}, []
+    for skips in (True, False):
+        keras.utils.set_random_seed(seed)
+        model = chapter["unet"](skips=skips)
+        start = time.perf_counter()
+        for cycle, rate in enumerate(chapter["PRETRAIN_RATES"]):  # a warm restart per rate
+            if cycle:  # a later cycle's batches from its own seed, so that it can be resumed
+                keras.utils.set_random_seed(seed + cycle)
+            history = chapter["train_unet"](model, scenes.images, scenes.class_maps, epochs,
+                                            learning_rate=rate, verbose=2)  # fmt: skip
+        seconds[skips] = time.perf_counter() - start
+        predicted = chapter["predict_maps"](model, X_test)
+        mious[skips], _ = chapter["mean_iou"](Y_test, predicted, chapter["NUM_CLASSES"])
+        digests[skips] = save_weights(model, outs[skips])
+        lines.append(
+            f"{SEGMENTATION} {model.name}: {images:,} scenes, {len(chapter['PRETRAIN_RATES'])} "
+            f"cycles of {epochs} epochs in "
+            f"{seconds[skips]:.0f} s; final training loss {history['loss'][-1]:.3f}, test mean IoU "
+            f"{mious[skips]:.3f} on {len(X_test):,} test scenes\nwrote {outs[skips]} (sha256 "
+            f"{digests[skips]}) and {outs[skips].name}.sha256"
+        )
+        print(lines[-1], flush=True)
+    return {"out": outs, "images": images, "epochs": epochs, "sha256": digests,
+            "seconds": seconds, "test_miou": mious, "summary": "\n".join(lines)}  # fmt: skip
+
+
+EFFICIENT = "04_efficient_nets"
+EFFICIENT_CELLS = ("small-mobilenet",)  # run after the solutions
+
+
+def pretrain_efficient_nets(out: Path | None = None, images: int | None = None,
+                            epochs: int | None = None, seed: int = 0) -> dict:  # fmt: skip
+    """Train chapter 04's small MobileNetV2 to recognise the 500 training face identities, and
+    save its base (everything but the classifier) for the chapter's transfer experiment.
+
+    The network (``small_mobilenet``, built from the notebook's ``inverted_residual_block``),
+    the training loop (``train``, with the ``mirror`` augmentation) and the size of the run
+    (``PRETRAIN_RENDERINGS`` renderings of each identity at 32 x 32, ``PRETRAIN_EPOCHS`` epochs
+    at ``PRETRAIN_LR``) are the notebook's. Only training identities (0..499) are used: the
+    chapter's target people come from the test split, which no run has seen.
+
+    Args:
+        out: the .npz file to write (its ``.sha256`` beside it); default: the file the chapter
+            loads (``references.PRETRAINED``).
+        images: renderings per training identity; default: the notebook's
+            ``PRETRAIN_RENDERINGS``.
+        epochs: passes over them; default: the notebook's ``PRETRAIN_EPOCHS``.
+        seed: seeds Keras' initial weights, the mirroring and the order of the batches.
+
+    Returns:
+        {"out", "images", "epochs", "sha256", "seconds", "train_accuracy", "train_loss",
+        "summary"}.
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from helpers.datasets import face_identities
+
+    tf.config.experimental.enable_op_determinism()
+    chapter = chapter_namespace(EFFICIENT, EFFICIENT_CELLS)
+    out = Path(out or chapter["references"].PRETRAINED)
+    renderings = images or chapter["PRETRAIN_RENDERINGS"]
+    epochs = epochs or chapter["PRETRAIN_EPOCHS"]
+    faces = face_identities("train", renderings_per_identity=renderings, size=32)
+    X, y = faces.images, faces.identities  # identities 0..499: the class index itself
+    keras.utils.set_random_seed(seed)
+    model = chapter["small_mobilenet"](int(np.max(y)) + 1)
+    start = time.perf_counter()
+    losses = chapter["train"](model, X, y, epochs, chapter["PRETRAIN_LR"], batch_size=64,
+                              augment=chapter["mirror"], seed=seed, verbose=True)  # fmt: skip
+    seconds = time.perf_counter() - start
+    train_accuracy = float(np.mean(model.predict(X, verbose=0).argmax(axis=1) == y))
+    digest = save_weights(chapter["base_of"](model), out)
+    summary = (
+        f"{EFFICIENT} small MobileNetV2: {len(y):,} images of {int(np.max(y)) + 1} identities x "
+        f"{epochs} epochs in {seconds:.0f} s; final training loss {losses[-1]:.3f}, training "
+        f"accuracy {train_accuracy:.1%}\nwrote {out} (sha256 {digest}) and {out.name}.sha256"
+    )
+    return {"out": out, "images": renderings, "epochs": epochs, "sha256": digest,
+            "seconds": seconds, "train_accuracy": train_accuracy, "train_loss": losses[-1],
+            "summary": summary}  # fmt: skip
+
+
 # Every chapter that ships weights: {chapter: function(out=None, images=None, epochs=None) -> dict
 # with a "summary"}. `make pretrain` runs them all, in this order.
-PRETRAINERS = {RESNETS: pretrain_resnets}
+PRETRAINERS = {RESNETS: pretrain_resnets, EFFICIENT: pretrain_efficient_nets, FACES: pretrain_face_verification,
+               SEGMENTATION: pretrain_segmentation}  # fmt: skip
 
 
 def main() -> None:
