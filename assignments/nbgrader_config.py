@@ -4,11 +4,13 @@ Every command in README's instructor guide runs with this file, whatever the cur
 directory: `python -m helpers.grading ...` runs nbgrader inside this folder.
 """
 
+import os
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
+from helpers.environment import QUIET_KERNEL_ARGUMENTS, QUIET_KERNEL_ENV
 from helpers.grading.config import IGNORED_STDERR_PATTERN, SLOWEST_CELL_SECONDS
 from helpers.grading.feedback import HideHiddenTests
 
@@ -16,6 +18,13 @@ c = get_config()  # noqa: F821 (nbgrader injects get_config)
 
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.course_id = "cnn-course"
+
+# The kernels nbgrader starts (autograde, Validate) run with TensorFlow's C++ logging quiet and
+# without copying C-level stderr into the notebook (helpers.environment says why): a kernel
+# inherits this process's environment, and the arguments are added to the kernelspec's.
+os.environ.update(QUIET_KERNEL_ENV)
+# (nbclient adds its own --HistoryManager.hist_file=:memory: to these.)
+c.Execute.extra_arguments = list(QUIET_KERNEL_ARGUMENTS)
 
 # TensorFlow writes log lines to stderr, and nbgrader gives 0 points to a test cell with any
 # stderr output. The pattern matches only output made entirely of TensorFlow/absl log lines

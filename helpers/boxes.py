@@ -26,12 +26,32 @@ in the instructor notebook (the chapter's independent references are in
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 __all__ = ["CLASS_COLOURS", "area", "draw_boxes", "from_coco_xywh", "tight_boxes", "to_coco_xywh"]
 
-# One colour per class index (cycled), the same in every figure that draws boxes.
-CLASS_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
+# One colour per class index (cycled), the same in every figure that draws boxes: six of the
+# Okabe-Ito colours (helpers.viz.common.OKABE_ITO; M. Okabe and K. Ito, "Color Universal
+# Design", 2008), told apart with every common colour-vision deficiency. Written out here so
+# that the data sets, which use this module, do not load matplotlib.
+CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+LABEL_POINTS = 9  # box labels, as every figure's smallest text (helpers.viz.common.SMALLEST_TEXT)
+
+
+def label_text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (a "#rrggbb" colour).
+
+    Uses the relative luminance of WCAG 2 (sRGB channels linearised): white text on a
+    background darker than luminance 0.18, black text otherwise.
+    """
+    if not (isinstance(background, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", background)):
+        return "black"
+    channels = [int(background[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "white" if luminance < 0.18 else "black"
 
 
 def area(boxes) -> np.ndarray:
@@ -146,8 +166,8 @@ def draw_boxes(
                 x1,
                 y1,
                 " ".join(text),
-                fontsize=6,
-                color="white",
+                fontsize=LABEL_POINTS,
+                color=label_text_colour(edge),
                 va="bottom",
                 bbox=dict(facecolor=edge, edgecolor="none", pad=0.5, alpha=0.8),
             )

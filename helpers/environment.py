@@ -7,6 +7,8 @@ installed from this repository, and is the notebook running from its own folder?
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import warnings
 from importlib import metadata
@@ -17,6 +19,80 @@ import helpers
 PYTHON = (3, 11)
 # The packages a chapter cannot run without, and the versions pinned in pyproject.toml.
 PINNED = ("tensorflow", "keras", "numpy", "matplotlib", "ipywidgets", "scikit-image")
+
+# The kernel's environment, set before TensorFlow is first imported: the one list of the
+# variables, read by the course's kernelspec (install_kernel, run by the set-up), by
+# helpers.grading.execute and by nbgrader_config.py (autograde). A red "E0000 ..." line reads as
+# a failure to a learner, and nbgrader takes the points of a test cell that writes to stderr.
+QUIET_KERNEL_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",  # TensorFlow's C++ log: errors only (no INFO, no WARNING)
+    "GRPC_VERBOSITY": "ERROR",  # gRPC, loaded with TensorFlow's distributed runtime
+    "GLOG_minloglevel": "2",  # glog-style logging in TensorFlow's dependencies
+}
+# Some C++ lines are written before TensorFlow reads TF_CPP_MIN_LOG_LEVEL, straight to file
+# descriptor 2 with no threshold that any variable sets: absl's "WARNING: All log messages before
+# absl::InitializeLog() is called ...", the CUDA stub's "Could not find cuda drivers", "E0000
+# ... failed call to cuInit" and tf.data's "NodeDef mentions attribute use_unbounded_threadpool".
+# ipykernel copies that descriptor into the notebook as red stderr; with this argument it does
+# not, and they go to the terminal that started JupyterLab (or to the grader's log) instead.
+# Python's own sys.stderr (warnings, tracebacks, a learner's print(..., file=sys.stderr)) still
+# reaches the notebook.
+QUIET_KERNEL_ARGUMENTS = ("--IPKernelApp.capture_fd_output=False",)
+KERNEL_NAME = "python3"  # the kernel every course notebook names in its metadata
+
+
+def quiet_kernel_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: os.environ) with QUIET_KERNEL_ENV added, for a kernel to start with.
+
+    Args:
+        base: the environment to start from; not changed.
+    """
+    return {**(os.environ if base is None else base), **QUIET_KERNEL_ENV}
+
+
+def kernel_spec(python: str | None = None) -> dict:
+    """The course's Jupyter kernelspec: this Python, quiet TensorFlow, no C-level stderr capture.
+
+    Args:
+        python: the interpreter the kernel runs (default: this one, the course's .venv).
+
+    Returns:
+        The kernel.json content, as a dict.
+    """
+    return {
+        "argv": [
+            python or sys.executable,
+            *("-m", "ipykernel_launcher", "-f", "{connection_file}"),
+            *QUIET_KERNEL_ARGUMENTS,
+        ],
+        "display_name": "Python 3 (cnn-course)",
+        "language": "python",
+        "env": dict(QUIET_KERNEL_ENV),
+        "metadata": {"debugger": True},
+        "kernel_protocol_version": "5.5",
+    }
+
+
+def install_kernel(prefix: str | Path | None = None) -> Path:
+    """Write the course's kernelspec as ``python3`` in ``prefix``'s Jupyter data folder.
+
+    The notebooks name the kernel ``python3``; installed in the environment's own
+    share/jupyter/kernels/ it replaces ipykernel's default there, so JupyterLab, nbgrader's
+    Validate and nbgrader's autograde all start the quiet kernel. Running it again rewrites the
+    same file (the set-up runs it on every start).
+
+    Args:
+        prefix: the environment's root (default: sys.prefix, the course's .venv).
+
+    Returns:
+        The kernel.json written.
+    """
+    folder = Path(prefix or sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "kernel.json"
+    path.write_text(json.dumps(kernel_spec(), indent=1) + "\n")
+    return path
+
 
 FIX = "From the course folder run `make lab`: it installs the pinned versions into .venv and starts JupyterLab with that Python."
 
@@ -91,3 +167,11 @@ def check_environment(chapter: str | None = None) -> None:
         f"\N{CHECK MARK} Environment OK: Python {sys.version.split()[0]}, {versions}; "
         f"helpers from {Path(helpers.__file__).parent}"
     )
+
+
+if __name__ == "__main__":
+    # `python -m helpers.environment --install-kernel`, run by the set-up (make lab, make test).
+    if sys.argv[1:] == ["--install-kernel"]:
+        print(f"installed the course's quiet kernel: {install_kernel()}")
+    else:
+        check_environment()

@@ -29,7 +29,7 @@ import pytest
 
 from helpers.grading.config import LEARNER_NOTEBOOKS_DIR, REPO_ROOT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # minutes: not in the fast suite
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -424,3 +424,109 @@ def test_hidden_cases_differ_from_every_visible_case():
                 assert field is None, (
                     f"{name}(seed={seed}) case {k}: its {field} is visible case {v}'s"
                 )
+
+
+# The common wrong answers of every graded function, each planted in the solutions; the check
+# must name the cause, not only count the wrong values (helpers.checks.common.likely_cause).
+PAD_BODY = (
+    "X_pad = np.zeros((m, n_H + 2 * pad, n_W + 2 * pad, n_C), dtype=X.dtype)\n"
+    "    X_pad[:, pad : pad + n_H, pad : pad + n_W, :] = X"
+)
+COMMON_BUGS = {
+    "zero_pad, height only": (
+        "zero_pad",
+        (PAD_BODY, "X_pad = np.zeros((m, n_H + 2 * pad, n_W, n_C), dtype=X.dtype)\n"
+                   "    X_pad[:, pad : pad + n_H, :, :] = X"),
+        r"has shape \(1, 4, 2, 1\); expected \(1, 4, 4, 1\)\. Only the height is padded",
+    ),
+    "zero_pad, width only": (
+        "zero_pad",
+        (PAD_BODY, "X_pad = np.zeros((m, n_H, n_W + 2 * pad, n_C), dtype=X.dtype)\n"
+                   "    X_pad[:, :, pad : pad + n_W, :] = X"),
+        r"Only the width is padded",
+    ),
+    "zero_pad, edge values": (
+        "zero_pad",
+        (PAD_BODY, "X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='edge')"),
+        r"values are wrong\..*The border holds copies of the edge values",
+    ),
+    "zero_pad, X in the corner": (
+        "zero_pad",
+        ("X_pad[:, pad : pad + n_H, pad : pad + n_W, :] = X", "X_pad[:, :n_H, :n_W, :] = X"),
+        r"X sits in the top-left corner",
+    ),
+    "conv_single_step, no bias": (
+        "conv_single_step",
+        ("np.sum(a_slice_prev * W)) + float(b)", "np.sum(a_slice_prev * W))"),
+        r"That is the sum without the bias",
+    ),
+    "conv_single_step, bias on every product": (
+        "conv_single_step",
+        ("np.sum(a_slice_prev * W)) + float(b)", "np.sum(a_slice_prev * W + b))"),
+        r"The bias is added to each of the \d+ products",
+    ),
+    "conv_forward, windows not moved by the stride": (
+        "conv_forward",
+        ("vert_start = h * stride", "vert_start = h"),
+        ("horiz_start = w * stride", "horiz_start = w"),
+        r"values are wrong\..*windows that move by 1, not by the stride \(2\)",
+    ),
+    "conv_forward, no bias": (
+        "conv_forward",
+        ("np.sum(a_slice * W[:, :, :, c]) + b[c]", "np.sum(a_slice * W[:, :, :, c])"),
+        r"These are the values without the bias",
+    ),
+    "conv_forward, flipped filters": (
+        "conv_forward",
+        ("np.sum(a_slice * W[:, :, :, c])", "np.sum(a_slice * W[::-1, ::-1, :, c])"),
+        r"each filter flipped .* a cross-correlation",
+    ),
+    "pool_forward, windows not moved by the stride": (
+        "pool_forward",
+        ("vert_start = h * stride", "vert_start = h"),
+        ("horiz_start = w * stride", "horiz_start = w"),
+        r"windows that move by 1, not by the stride \(2\)",
+    ),
+    "pool_forward, mode ignored": (
+        "pool_forward",
+        ('if mode == "max" else', 'if mode != "max" else'),
+        r"These are the values of average pooling, but mode is 'max'",
+    ),
+    "conv_backward, flipped filters": (
+        "conv_backward",
+        ("W[:, :, :, c] * dZ[i, h, w, c]", "W[::-1, ::-1, :, c] * dZ[i, h, w, c]"),
+        r"dA_prev differs .* with each filter flipped",
+    ),
+    "conv_backward, flipped windows": (
+        "conv_backward",
+        ("dW[:, :, :, c] += a_slice * dZ", "dW[:, :, :, c] += a_slice[::-1, ::-1] * dZ"),
+        r"dW differs .* with each window flipped",
+    ),
+    "conv_backward, dW averaged over the batch": (
+        "conv_backward",
+        ("dW[:, :, :, c] += a_slice * dZ[i, h, w, c]", "dW[:, :, :, c] += a_slice * dZ[i, h, w, c] / m"),
+        r"dW is 2 times too small: it is averaged over the batch",
+    ),
+    "conv_backward, db averaged": (
+        "conv_backward",
+        ("db = dZ.sum(axis=(0, 1, 2))", "db = dZ.mean(axis=(0, 1, 2))"),
+        r"db is averaged, not summed",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("bug", COMMON_BUGS)
+def test_common_wrong_answers_get_their_cause(bug):
+    name, *replacements, message = COMMON_BUGS[bug]
+    broken = mutant(CHAPTER, name, *replacements)[name]
+    with pytest.raises(CheckFailed, match=message):
+        getattr(checks, f"check_{name}")(broken)
+
+
+def test_a_wrong_answer_without_a_known_cause_gets_the_count_alone():
+    broken = mutant(CHAPTER, "conv_forward", ("+ b[c]", "+ 2 * b[c]"))["conv_forward"]
+    with pytest.raises(CheckFailed) as raised:
+        checks.check_conv_forward(broken)
+    # b doubled is no common bug: the message counts and locates, and guesses no cause.
+    assert re.search(r"values are wrong\. .* tf\.nn\.conv2d gives -?[\d.]+\.$", str(raised.value))
+    assert "These are the values" not in str(raised.value)

@@ -4,7 +4,7 @@ message a learner can act on."""
 import matplotlib
 import numpy as np
 import pytest
-from figure_harness import draw
+from readable_figures import draw
 
 from helpers.gradients import relative_error
 from helpers.viz import common as viz

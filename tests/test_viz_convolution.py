@@ -6,7 +6,7 @@ import re
 import matplotlib
 import numpy as np
 import pytest
-from figure_harness import draw
+from readable_figures import draw
 
 from helpers.viz import convolution as viz
 

@@ -7,6 +7,7 @@ import math
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from readable_figures import draw
 
 from helpers.references import keras_classics as references
 from helpers.viz import keras_classics as viz_keras
@@ -21,7 +22,7 @@ def test_activation_table_display_has_the_totals(solved):
     assert f"{total:,}" in text and "(28, 28, 6)" in text
     assert "<td" in viz_keras.activation_table_html(rows).data
     assert math.isclose(sum(r["size"] for r in rows), 1024 + 4704 + 1176 + 1600 + 400 + 120 + 120 + 84 + 10)  # fmt: skip
-    fig = viz_keras.plot_network_shapes(rows, title="LeNet-5")
+    fig = draw(viz_keras.plot_network_shapes(rows, title="LeNet-5"))
     assert len(fig.axes) == 3
 
 
@@ -37,7 +38,7 @@ def test_feature_map_explorer_builds_headless_and_follows_its_controls(solved):
     assert base64.b64decode(output.outputs[0]["data"]["image/png"]).startswith(b"\x89PNG")
     layer_menu.value, example.value = "C3", 2
     assert label.value == "example 2 (label 4), layer C3: 16 maps of 10 x 10"
-    fig = viz_keras.plot_feature_map_overview(model, images[0])
+    fig = draw(viz_keras.plot_feature_map_overview(model, images[0]))
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 4 * 1 + 6 + 6 + 16 + 16
 
 

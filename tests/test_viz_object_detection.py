@@ -3,6 +3,7 @@ sliders with the learner's own filter_boxes and non_max_suppression."""
 
 import numpy as np
 from matplotlib.figure import Figure
+from readable_figures import draw
 
 from helpers.references import object_detection as ref
 from helpers.viz import object_detection as viz_detection
@@ -33,6 +34,8 @@ def test_figures_build(solved):
         ),
     ]
     assert all(isinstance(f, Figure) for f in figures)
+    for fig in figures:
+        draw(fig)  # readable: no text under 9 pt, white background
 
 
 def test_threshold_playground_follows_its_sliders(solved):

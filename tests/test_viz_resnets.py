@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 import pytest
-from figure_harness import draw
+from readable_figures import draw
 
 from helpers.references import resnets as references
 from helpers.viz import resnets as viz

@@ -25,8 +25,10 @@ from helpers.checks.common import (
     expect_close,
     expect_shape,
     expect_tuple,
+    likely_cause,
     passed,
 )
+from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
 from helpers.references import convolution as references
 
 POOL_MODES = ("max", "average")
@@ -283,16 +285,34 @@ def compare_zero_pad(zero_pad: Callable, X: np.ndarray, pad: int) -> None:
     X_given = X.copy()
     got = as_array(name, call_learner(zero_pad, X_given, pad, name=name, case=case), what="X_pad")
     expected = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    m, n_H, n_W, n_C = X.shape
     hint = None
-    if got.shape == (X.shape[0] + 2 * pad, X.shape[1] + 2 * pad, X.shape[2], X.shape[3]):
+    if got.shape == (m + 2 * pad, n_H + 2 * pad, n_W, n_C):
         hint = "Pad only height and width (axes 1 and 2), not the batch axis."
-    elif got.ndim == 4 and got.shape[3] == X.shape[3] + 2 * pad:
+    elif got.ndim == 4 and got.shape[3] == n_C + 2 * pad:
         hint = "Pad only height and width (axes 1 and 2), not the channels."
-    elif got.shape == (X.shape[0], X.shape[1] + pad, X.shape[2] + pad, X.shape[3]):
+    elif got.shape == (m, n_H + pad, n_W + pad, n_C):
         hint = "Pad both sides: `pad` rows above and `pad` below, same for columns."
+    elif got.shape == (m, n_H + 2 * pad, n_W, n_C):
+        hint = "Only the height is padded: pad the width (axis 2) by `pad` on both sides too."
+    elif got.shape == (m, n_H, n_W + 2 * pad, n_C):
+        hint = "Only the width is padded: pad the height (axis 1) by `pad` on both sides too."
     expect_shape(name, got, expected.shape, what="X_pad", hint=hint)
     _unchanged(name, "X", X, X_given)
-    expect_close(name, got, expected, what="X_pad", reference="np.pad", case=case)
+
+    def in_the_corner():
+        corner = np.zeros_like(expected)
+        corner[:, :n_H, :n_W, :] = X
+        return corner
+
+    causes = [
+        ("The border holds copies of the edge values: padding adds zeros (np.pad's default "
+         "mode 'constant', value 0), not repeated edges.",
+         lambda: np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="edge")),
+        ("X sits in the top-left corner: put it in the middle, at rows pad to pad + n_H and "
+         "columns pad to pad + n_W.", in_the_corner),
+    ]  # fmt: skip
+    expect_close(name, got, expected, what="X_pad", reference="np.pad", case=case, causes=causes)
 
 
 def compare_conv_single_step(conv_single_step: Callable, a_slice: np.ndarray, W: np.ndarray,
@@ -307,7 +327,24 @@ def compare_conv_single_step(conv_single_step: Callable, a_slice: np.ndarray, W:
     name, case = "conv_single_step", f"a_slice of shape {a_slice.shape}, b={b:.3g}"
     got = _one_number(name, call_learner(conv_single_step, a_slice, W, b, name=name, case=case))
     expected = references.conv2d(a_slice[None], W[..., None], np.array([b]), stride=1, pad=0)
-    expect_close(name, got, expected.reshape(()), what="Z", reference="tf.nn.conv2d", case=case)
+    expected = expected.reshape(())
+    causes = single_step_causes(expected, b, a_slice.size)
+    expect_close(name, got, expected, what="Z", reference="tf.nn.conv2d", case=case, causes=causes)
+
+
+def single_step_causes(expected: np.ndarray, b: float, size: int) -> list:
+    """The common wrong values of conv_single_step, from the right one (see likely_cause).
+
+    Args:
+        expected: the right output, a 0-d array.
+        b: the bias.
+        size: the number of products in the window, f * f * n_C_prev.
+    """
+    return [
+        ("That is the sum without the bias: add b, once, after the sum.", lambda: expected - b),
+        (f"The bias is added to each of the {size} products (np.sum(a_slice * W + b)): add it "
+         "once, after the sum.", lambda: expected + (size - 1) * b),
+    ]  # fmt: skip
 
 
 def _one_number(name: str, value) -> np.ndarray:
@@ -330,12 +367,40 @@ def compare_conv_forward(conv_forward: Callable, case: ConvCase, name: str = "co
     Z = as_array(name, Z, what="Z")
     expect_shape(name, Z, case.output_shape, what="Z", hint=conv_shape_hint(Z.shape, case))
     expected = references.conv2d(case.A_prev, case.W, case.b, case.stride, case.pad)
-    expect_close(name, Z, expected, what="Z", reference="tf.nn.conv2d", case=case.describe())
+    expect_close(name, Z, expected, what="Z", reference="tf.nn.conv2d", case=case.describe(),
+                 causes=conv_forward_causes(case))  # fmt: skip
     for label, before, after in zip(
         ("A_prev", "W", "b"), (case.A_prev, case.W, case.b), inputs, strict=True
     ):
         _unchanged(name, label, before, after)
     _expect_conv_cache(name, cache, case)
+
+
+def conv_forward_causes(case: ConvCase) -> list[tuple[str, Callable[[], np.ndarray]]]:
+    """The common wrong values of a convolution with the right shape, each computed with
+    tf.nn.conv2d on changed inputs (see ``common.likely_cause``).
+
+    Args:
+        case: the layer the learner's conv_forward was called on.
+    """
+    A_prev, W, b, stride, pad = case.A_prev, case.W, case.b, case.stride, case.pad
+    _, n_H, n_W, _ = case.output_shape
+
+    def unmoved():
+        if stride == 1:  # windows that move by 1 are right when the stride is 1
+            raise ValueError("no stride to forget")
+        return references.conv2d(A_prev, W, b, 1, pad)[:, :n_H, :n_W, :]
+
+    return [
+        (f"These are the values of windows that move by 1, not by the stride ({stride}): "
+         "start window (h, w) at vert_start = h * stride, horiz_start = w * stride.", unmoved),
+        ("These are the values without the bias: add b[c] to each output of filter c.",
+         lambda: references.conv2d(A_prev, W, np.zeros_like(b), stride, pad)),
+        ("These are the values of a convolution with each filter flipped (np.flip, "
+         "rot90 twice): a CNN's 'convolution' is a cross-correlation, which multiplies the "
+         "window by W as it is.",
+         lambda: references.conv2d(A_prev, W[::-1, ::-1], b, stride, pad)),
+    ]  # fmt: skip
 
 
 def _expect_conv_cache(name: str, cache, case: ConvCase) -> None:
@@ -363,7 +428,22 @@ def compare_pool_forward(pool_forward: Callable, case: PoolCase) -> None:
     A = as_array(name, A, what="A")
     expect_shape(name, A, case.output_shape, what="A", hint=pool_shape_hint(A.shape, case))
     expected = references.pool2d(case.A_prev, case.f, case.stride, case.mode)
-    expect_close(name, A, expected, what="A", reference=reference, case=case.describe())
+    _, n_H, n_W, _ = case.output_shape
+    other = "average" if case.mode == "max" else "max"
+
+    def unmoved():
+        if case.stride == 1:
+            raise ValueError("no stride to forget")
+        return references.pool2d(case.A_prev, case.f, 1, case.mode)[:, :n_H, :n_W, :]
+
+    causes = [
+        (f"These are the values of windows that move by 1, not by the stride ({case.stride}): "
+         "start window (h, w) at vert_start = h * stride, horiz_start = w * stride.", unmoved),
+        (f"These are the values of {other} pooling, but mode is {case.mode!r}: choose the "
+         "operation from mode.", lambda: references.pool2d(case.A_prev, case.f, case.stride, other)),
+    ]  # fmt: skip
+    expect_close(name, A, expected, what="A", reference=reference, case=case.describe(),
+                 causes=causes)  # fmt: skip
     _unchanged(name, "A_prev", case.A_prev, A_prev)
     if not isinstance(cache, tuple) or len(cache) != 4:
         raise CheckFailed(f"{name}: the cache should be the tuple (A_prev, f, stride, mode).")
@@ -405,11 +485,38 @@ def compare_conv_backward(conv_backward: Callable, case: ConvCase) -> None:
         "dW": "dW has W's shape (f, f, n_C_prev, n_C).",
         "db": "db has b's shape (n_C,): sum dZ over the batch, height and width axes.",
     }
+    m, n_H, n_W, _ = case.dZ.shape
+    causes = {
+        "dA_prev": [
+            ("These are the values with each filter flipped: the gradient adds W[:, :, :, c] "
+             "* dZ[i, h, w, c] to the window as it is (the flip appears only when the sum is "
+             "written as a convolution).",
+             lambda: references.conv2d_gradients(case.dZ, case.A_prev, case.W[::-1, ::-1],
+                                                 case.b, case.stride, case.pad)[0]),
+        ],
+        "dW": [
+            ("These are the values with each window flipped: dW[:, :, :, c] adds the window "
+             "a_slice itself, times dZ[i, h, w, c].",
+             lambda: references.conv2d_gradients(case.dZ, case.A_prev, case.W, case.b,
+                                                 case.stride, case.pad)[1][::-1, ::-1]),
+            (f"dW is {m} times too small: it is averaged over the batch. The loss's gradient "
+             "sums over the batch (dZ already holds any 1/m), so add every example's part.",
+             lambda: expected[1] / m),
+        ],
+        "db": [
+            (f"db is averaged, not summed: sum dZ over the batch, height and width axes (the "
+             f"average divides by m * n_H * n_W = {m * n_H * n_W}).",
+             lambda: expected[2] / (m * n_H * n_W)),
+            ("db sums dZ over height and width only: sum over the batch axis too.",
+             lambda: case.dZ.sum(axis=(1, 2))),
+        ],
+    }  # fmt: skip
     for label, got, want in zip(("dA_prev", "dW", "db"), grads, expected, strict=True):
         got = as_array(name, got, what=label)
         hint = strip_padding_hint(got.shape, case) if label == "dA_prev" else hints[label]
         expect_shape(name, got, want.shape, what=label, hint=hint)
-        expect_close(name, got, want, what=label, reference="tf.GradientTape", case=describe)
+        expect_close(name, got, want, what=label, reference="tf.GradientTape", case=describe,
+                     causes=causes[label])  # fmt: skip
 
 
 def compare_pool_backward(pool_backward: Callable, case: PoolCase) -> None:
@@ -458,9 +565,10 @@ def check_conv_single_step(conv_single_step: Callable) -> None:
     got = call_learner(conv_single_step, a_slice, W, 0.5, name="conv_single_step")
     got = _one_number("conv_single_step", got)
     if not np.isclose(got, -2.5):
+        cause = likely_cause(got, single_step_causes(np.float64(-2.5), 0.5, a_slice.size))
         raise CheckFailed(
             f"conv_single_step on the worked example gives {float(got):.6g}; by hand it is "
-            "1*1 + 2*0 + 3*0 + 4*(-1) + 0.5 = -2.5."
+            "1*1 + 2*0 + 3*0 + 4*(-1) + 0.5 = -2.5." + (f" {cause}" if cause else "")
         )
     rng = np.random.default_rng(_VISIBLE_SEED)
     for f, n_C_prev in [(3, 3), (1, 4), (5, 2)]:

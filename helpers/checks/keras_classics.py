@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.checks.common import CheckFailed, call_learner, passed
+from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
 from helpers.checks.models import compare_models
 from helpers.references.keras_classics import (
     alexnet_layers,
@@ -35,6 +36,7 @@ from helpers.references.keras_classics import (
     simple_convnet_layers,
     vgg16_reference,
 )
+from helpers.viz.common import Progress
 
 
 # ------------------------------------------------------------------- the graded models
@@ -105,11 +107,17 @@ def _vgg16(vgg16: Callable, *, input_shape=(224, 224, 3), num_classes=1000) -> i
     moment, too much for a laptop with 4 GB. Shapes and counts are Keras' own either way.
     """
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
+    # Building the two networks takes seconds: a bar shows that the check is working.
+    bar = Progress(3, f"checking vgg16 {tuple(input_shape)}", unit="steps")
+    bar.update(0, "building your vgg16")
     with shapes_only():
         model = call_learner(vgg16, input_shape, num_classes, name="vgg16", case=case)
+        bar.update(1, "building keras.applications.VGG16")
         reference = vgg16_reference(input_shape, num_classes)
+        bar.update(2, "comparing them layer by layer")
         compare_models("vgg16", model, reference, reference_name="keras.applications.VGG16")
         count = model.count_params()
+        bar.update(3, "")
     del model, reference
     gc.collect()
     return count

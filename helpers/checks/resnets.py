@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from helpers.checks.common import CheckFailed, call_learner, expect_close, passed
+from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
 from helpers.checks.models import compare_models_by_name, fmt_shape, inbound_layers, layer_kind
 from helpers.references.resnets import (
     block_roles,
@@ -38,6 +39,7 @@ from helpers.references.resnets import (
     projection_reference,
     resnet50_reference,
 )
+from helpers.viz.common import Progress
 
 TOLERANCE = 1e-5  # float32 through a dozen layers: the same computation agrees far closer
 
@@ -423,10 +425,16 @@ def _stage_hint(name: str) -> str:
 def _resnet50(resnet50: Callable, input_shape=(224, 224, 3), num_classes: int = 1000) -> tuple:
     """Compare one ResNet-50 with Keras'; return (parameters, layers compared)."""
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
+    # Building the two networks takes seconds: a bar shows that the check is working.
+    bar = Progress(3, f"checking resnet50 {tuple(input_shape)}", unit="steps")
+    bar.update(0, "building your resnet50")
     model = call_learner(resnet50, tuple(input_shape), num_classes, name="resnet50", case=case)
+    bar.update(1, "building keras.applications.ResNet50")
     reference = resnet50_reference(input_shape, num_classes)
+    bar.update(2, "comparing them layer by layer")
     compare_models_by_name("resnet50", model, reference, reference_name="keras.applications.ResNet50", layer_hint=_stage_hint)  # fmt: skip
     count, compared = model.count_params(), len(reference.layers) - 1  # the input is not a layer
+    bar.update(3, "")
     del model, reference  # 25 million weights each: free them at once
     gc.collect()
     return count, compared

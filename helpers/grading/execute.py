@@ -15,6 +15,7 @@ from typing import NamedTuple
 import nbformat
 from nbclient import NotebookClient
 
+from helpers.environment import QUIET_KERNEL_ARGUMENTS, quiet_kernel_environment
 from helpers.grading import chapters
 from helpers.grading.config import COURSE_ROOT, SLOWEST_CELL_SECONDS
 
@@ -57,10 +58,32 @@ def execute_chapter(
     """
     path = chapters.get(chapter, root).source_notebook
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    client.execute()
+    execute_notebook(nb, path.parent, timeout)
     return Execution(notebook=nb, seconds=time.perf_counter() - start)
+
+
+def execute_notebook(nb: nbformat.NotebookNode, folder: Path, timeout: int) -> None:
+    """Execute ``nb`` in place in a fresh kernel started as the learner's and the grader's are.
+
+    The kernel gets the course's quiet environment (helpers.environment.QUIET_KERNEL_ENV and
+    QUIET_KERNEL_ARGUMENTS): no TensorFlow C++ log lines in the outputs.
+
+    Args:
+        nb: the notebook (nbformat.NotebookNode); its outputs are replaced.
+        folder: the kernel's working directory.
+        timeout: seconds one cell may run.
+
+    Raises:
+        nbclient.exceptions.CellExecutionError: a cell raised.
+    """
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        resources={"metadata": {"path": str(folder)}},
+        extra_arguments=list(QUIET_KERNEL_ARGUMENTS),
+    )
+    client.execute(env=quiet_kernel_environment())
 
 
 def stdout_text(nb: nbformat.NotebookNode) -> str:

@@ -20,15 +20,48 @@ import base64
 import html
 import io
 import math
+import time
 from collections.abc import Sequence
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
+from cycler import cycler
 from matplotlib.figure import Figure
 
 from helpers.gradients import relative_error
 
+# Readable at 100 % zoom, for every reader: the smallest text any course figure writes (tick
+# labels, legends, annotations, box labels), in points; tests/readable_figures.py checks it.
+SMALLEST_TEXT = 9
+# The Okabe-Ito palette (M. Okabe and K. Ito, "Color Universal Design", 2008): eight colours
+# told apart with every common colour-vision deficiency, unlike matplotlib's tab10, whose
+# red and green look alike to about 1 man in 12.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
+# Applied when helpers.viz is imported, so a notebook's own plots follow too: the Okabe-Ito
+# line colours, text no smaller than SMALLEST_TEXT, and an opaque white background, so that a
+# figure's black text stays legible in JupyterLab's dark theme.
+COURSE_STYLE = {
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.facecolor": "white",
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": SMALLEST_TEXT,
+    "ytick.labelsize": SMALLEST_TEXT,
+    "legend.fontsize": SMALLEST_TEXT,
+    "legend.title_fontsize": SMALLEST_TEXT,
+    "figure.titlesize": 11,
+}
+matplotlib.rcParams.update(COURSE_STYLE)
+
 __all__ = [
+    "COURSE_STYLE",
+    "OKABE_ITO",
+    "Progress",
+    "SMALLEST_TEXT",
     "Table",
     "grid",
     "float_slider",
@@ -126,7 +159,7 @@ def plot_feature_maps(maps, title: str | None = None, ncols: int = 8) -> Figure:
     fig, axes = grid(n_channels, ncols, 1.4, max_cols=ncols)
     for channel, ax in enumerate(axes):
         ax.imshow(maps[..., channel], cmap="viridis")
-        ax.set_title(f"channel {channel}", fontsize=8)
+        ax.set_title(f"channel {channel}", fontsize=SMALLEST_TEXT)
         ax.axis("off")
     if title:
         fig.suptitle(title)
@@ -258,7 +291,7 @@ def plot_training_curves(history, title: str = "") -> Figure:
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=SMALLEST_TEXT)
     if title:
         fig.suptitle(title)
     return fig
@@ -319,3 +352,121 @@ def _released_slider(kind, description, value, low, high, step):
         continuous_update=False,
         style={"description_width": "initial"},
     )
+
+
+# ------------------------------------------------------------------------------ progress
+def _minutes(seconds: float) -> str:
+    """A duration as m:ss (e.g. 95.2 -> "1:35")."""
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class Progress:
+    """A one-line progress bar for long work, updated in place: what runs, how far it is, how
+    long it has taken and about how long is left.
+
+    ``Progress(16, "YOLO training")`` shows::
+
+        YOLO training [##########----------] 8/16 epochs, 1:02 elapsed, about 1:02 left | loss 0.412
+
+    In a notebook the line is one display that each update replaces (``display_id``), so the
+    saved notebook and its HTML keep one line, the last one, however long the run; it needs
+    neither tqdm nor ipywidgets. Outside a notebook (tests, scripts) it shows nothing.
+    Updates closer than ``every`` seconds apart are skipped; reaching ``total`` shows the final
+    line, with the time taken, at once.
+
+    Args:
+        total: how much work there is, in ``unit`` (epochs, steps, images).
+        label: what runs, e.g. "YOLO training".
+        unit: the unit of ``total``, plural.
+        every: the shortest time between two redraws, in seconds.
+    """
+
+    WIDTH = 20  # characters of the bar
+
+    def __init__(self, total: float, label: str, unit: str = "epochs", every: float = 0.5):
+        if total <= 0:
+            raise ValueError(f"Progress needs some work to show: total={total!r}.")
+        self.total, self.label, self.unit, self.every = total, label, unit, every
+        self.start = time.perf_counter()
+        self.done, self.note, self.finished = 0.0, "", False
+        self._drawn_at = self.start
+        self._handle = None
+        try:
+            from IPython import get_ipython
+
+            if get_ipython() is not None and hasattr(get_ipython(), "kernel"):
+                from IPython.display import display
+
+                self._handle = display({"text/plain": self.line()}, raw=True, display_id=True)
+        except ImportError:  # no IPython: nothing to show
+            pass
+
+    def line(self) -> str:
+        """The text the bar shows now."""
+        elapsed = time.perf_counter() - self.start
+        fraction = min(self.done / self.total, 1.0)
+        filled = round(self.WIDTH * fraction)
+        text = (
+            f"{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+            f"{math.floor(self.done + 1e-9):g}/{self.total:g} {self.unit}, "
+            f"{_minutes(elapsed)} elapsed"
+        )
+        if self.finished:
+            text += ", done"
+        elif fraction > 0:
+            text += f", about {_minutes(elapsed * (1 - fraction) / fraction)} left"
+        return text + (f" | {self.note}" if self.note else "")
+
+    def update(self, done: float, note: str | None = None) -> None:
+        """Set how much is done (in ``unit``; fractions allowed) and redraw if due.
+
+        Args:
+            done: the work done so far, 0 to ``total``.
+            note: a short status shown after the bar ("loss 0.412"); None keeps the last one.
+        """
+        self.done = min(float(done), float(self.total))
+        if note is not None:
+            self.note = note
+        self.finished = self.done >= self.total
+        if self.finished or self.due():
+            self._drawn_at = time.perf_counter()
+            if self._handle is not None:
+                self._handle.update({"text/plain": self.line()}, raw=True)
+
+    def due(self) -> bool:
+        """Whether the next update will redraw (``every`` seconds have passed since the last)."""
+        return time.perf_counter() - self._drawn_at >= self.every
+
+    def keras_callback(self, offset: float = 0.0):
+        """A Keras callback that moves this bar after every training batch.
+
+        Used with ``total`` in epochs: ``model.fit(..., callbacks=[bar.keras_callback()])``;
+        when a loop calls ``fit(..., epochs=1)`` once per epoch, pass ``offset=epoch``.
+
+        Args:
+            offset: the epochs already done before this ``fit`` starts.
+
+        Returns:
+            a keras.callbacks.Callback; its note is the running training loss.
+        """
+        import keras  # only the chapters that train import Keras
+
+        bar = self
+
+        class ProgressCallback(keras.callbacks.Callback):
+            epoch = 0
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.epoch = epoch
+
+            def on_train_batch_end(self, batch, logs=None):
+                steps = self.params.get("steps") or 1
+                done = offset + self.epoch + (batch + 1) / steps
+                loss = (logs or {}).get("loss")
+                # Reading the loss waits for the batch: only when the line will be redrawn.
+                due = bar.due() or done >= bar.total
+                note = f"loss {float(loss):.3f}" if due and loss is not None else None
+                bar.update(done, note)
+
+        return ProgressCallback()

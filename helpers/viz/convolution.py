@@ -21,7 +21,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from helpers.viz.common import Table, int_slider, plain_table, show_in_output
+from helpers.viz.common import (
+    OKABE_ITO,
+    SMALLEST_TEXT,
+    Table,
+    int_slider,
+    plain_table,
+    show_in_output,
+)
 
 # Shared figures that chapter 01's notebook calls through this module, as viz.<name>.
 from helpers.viz.common import plot_gradient_check as plot_gradient_check
@@ -73,7 +80,7 @@ def _as_kernel(kernel, name: str = "kernel") -> np.ndarray:
     return array
 
 
-def _annotate(ax, values: np.ndarray, limit: float, fontsize: float = 9) -> None:
+def _annotate(ax, values: np.ndarray, limit: float, fontsize: float = SMALLEST_TEXT) -> None:
     """Write each entry of a 2-D array in its ``imshow`` cell, white on the darkest cells."""
     for (i, j), value in np.ndenumerate(values):
         colour = "white" if abs(value) > 0.6 * limit else "black"
@@ -83,7 +90,8 @@ def _annotate(ax, values: np.ndarray, limit: float, fontsize: float = 9) -> None
 def _draw_kernel(ax, kernel: np.ndarray, title: str) -> None:
     limit = float(np.abs(kernel).max()) or 1.0
     ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    _annotate(ax, kernel, limit, fontsize=8 if kernel.shape[1] <= 5 else 6)
+    if kernel.shape[1] <= 5:  # wider kernels: the colours alone (legible numbers would not fit)
+        _annotate(ax, kernel, limit, fontsize=SMALLEST_TEXT)
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -297,7 +305,7 @@ def plot_output_size(n: int, f: int, pad: int, stride: int) -> Figure:
         ax.add_patch(Rectangle((0, covered), covered, uncovered, **never))
     ax.hlines(np.arange(size + 1), 0, size, color="#888888", lw=0.6)
     ax.vlines(np.arange(size + 1), 0, size, color="#888888", lw=0.6)
-    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    colours = OKABE_ITO[:6]
     for col in range(k):
         # Inset successive outlines a little so that overlapping windows stay distinguishable.
         inset = 0.06 + 0.05 * (col % 3)
@@ -376,18 +384,7 @@ def plot_pooling(x, f: int, stride: int, mode: str = "max") -> Figure:
     """
     x = np.asarray(x, dtype=float)
     out = pooled_for_figure(x, f, stride, mode)
-    colours = [
-        "#1f77b4",
-        "#ff7f0e",
-        "#2ca02c",
-        "#d62728",
-        "#9467bd",
-        "#8c564b",
-        "#e377c2",
-        "#17becf",
-        "#bcbd22",
-        "#7f7f7f",
-    ]
+    colours = OKABE_ITO
     height, width = x.shape
     fig = Figure(figsize=(0.5 * (width + out.shape[1]) + 1.6, 0.5 * height + 1.2))
     fig.set_layout_engine("constrained")
@@ -400,7 +397,9 @@ def plot_pooling(x, f: int, stride: int, mode: str = "max") -> Figure:
         ax.set_yticks([])
         for (i, j), value in np.ndenumerate(values):
             ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="#999999", lw=0.5))
-            ax.text(j + 0.5, i + 0.5, f"{value:.3g}", ha="center", va="center", fontsize=8)
+            ax.text(
+                j + 0.5, i + 0.5, f"{value:.3g}", ha="center", va="center", fontsize=SMALLEST_TEXT
+            )
     for index, (i, j) in enumerate(np.ndindex(out.shape)):
         colour = colours[index % len(colours)]
         top, left = i * stride, j * stride

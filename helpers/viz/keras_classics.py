@@ -18,6 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers.viz.common import (
+    OKABE_ITO,
+    SMALLEST_TEXT,
     Table,
     plain_table,
     plot_feature_maps,
@@ -25,6 +27,7 @@ from helpers.viz.common import (
     show_images,
     show_in_output,
 )
+from helpers.viz.common import Progress as Progress  # the notebooks' progress bars
 
 # ------------------------------------------------------------------------ activation tables
 
@@ -102,17 +105,17 @@ def plot_network_shapes(rows: Sequence[Mapping], title: str = "") -> Figure:
     ax_shape.plot(x, channels, "s-", label="channels n_C (units for dense)")
     ax_shape.set_yscale("log", base=2)
     ax_shape.set_ylabel("size")
-    ax_shape.legend(fontsize=8)
-    ax_size.bar(x, [r["size"] for r in rows], color="tab:orange")
+    ax_shape.legend(fontsize=SMALLEST_TEXT)
+    ax_size.bar(x, [r["size"] for r in rows], color=OKABE_ITO[1])
     ax_size.set_yscale("log")
     ax_size.set_ylabel("activation size\n(numbers per example)")
     params = [r["params"] for r in rows]
-    ax_params.bar(x, params, color="tab:green")
+    ax_params.bar(x, params, color=OKABE_ITO[2])
     ax_params.set_yscale("symlog", linthresh=1)
     ax_params.set_ylabel("parameters")
     for ax in (ax_shape, ax_size, ax_params):
         ax.grid(alpha=0.3)
-    ax_params.set_xticks(x, names, rotation=60, ha="right", fontsize=8)
+    ax_params.set_xticks(x, names, rotation=60, ha="right", fontsize=SMALLEST_TEXT)
     if title:
         fig.suptitle(title)
     return fig
@@ -189,7 +192,9 @@ def plot_feature_map_overview(
     for row, name in enumerate(layer_names):
         volume = maps[name][0]
         axes[row, 0].imshow(np.asarray(image)[..., 0], cmap="gray_r")
-        axes[row, 0].set_ylabel(f"{name}\n{volume.shape[0]}x{volume.shape[1]}", fontsize=8)
+        axes[row, 0].set_ylabel(
+            f"{name}\n{volume.shape[0]}x{volume.shape[1]}", fontsize=SMALLEST_TEXT
+        )
         axes[row, 0].set_xticks([])
         axes[row, 0].set_yticks([])
         for column in range(1, ncols):

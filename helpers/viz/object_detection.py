@@ -20,7 +20,8 @@ from matplotlib.patches import Rectangle
 
 from helpers.boxes import CLASS_COLOURS, draw_boxes
 from helpers.references.object_detection import centre_size_to_corners
-from helpers.viz.common import float_slider, grid, show_image, show_in_output
+from helpers.viz.common import SMALLEST_TEXT, float_slider, grid, show_image, show_in_output
+from helpers.viz.common import Progress as Progress  # the notebooks' progress bars
 
 __all__ = [
     "draw_boxes",
@@ -92,7 +93,7 @@ def plot_landmarks(images, points, names: Sequence[str], ncols: int = 4) -> Figu
         show_image(ax, image)
         for k, (x, y) in enumerate(pts):
             ax.plot(x, y, "o", color=CLASS_COLOURS[k], markersize=5, markeredgecolor="white")
-        ax.set_title(" ".join(f"{name}" for name in names), fontsize=7)
+        ax.set_title(" ".join(f"{name}" for name in names), fontsize=SMALLEST_TEXT)
     return fig
 
 
@@ -116,7 +117,9 @@ def plot_anchor_clusters(shapes, assignment, anchors, other_anchors=None) -> Fig
     for j, (h, w) in enumerate(anchors):
         colour = CLASS_COLOURS[j % len(CLASS_COLOURS)]
         left.plot(w, h, "x", color="black", markersize=9, markeredgewidth=2)
-        left.annotate(f"anchor {j}", (w, h), xytext=(4, 4), textcoords="offset points", fontsize=8)
+        left.annotate(
+            f"anchor {j}", (w, h), xytext=(4, 4), textcoords="offset points", fontsize=SMALLEST_TEXT
+        )
         right.add_patch(Rectangle((-w / 2, -h / 2), w, h, fill=False, edgecolor=colour, lw=2))
     if other_anchors is not None:
         for h, w in np.asarray(other_anchors, float):
@@ -171,7 +174,7 @@ def plot_grid_targets(
         ax.set_xticks(range(grid_size + 1))
         ax.set_yticks(range(grid_size + 1))
         ax.grid(True, color="grey", linewidth=0.5)
-        ax.tick_params(labelsize=6)
+        ax.tick_params(labelsize=SMALLEST_TEXT)
         h, w = anchors[a]
         ax.set_title(f"p_c of anchor {a} (h={h:g}, w={w:g})", fontsize=9)
     return fig

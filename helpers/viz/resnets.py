@@ -27,7 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from helpers.model_costs import layer_multiply_adds, multiply_adds
-from helpers.viz.common import Table, int_slider, show_images, show_in_output
+from helpers.viz.common import SMALLEST_TEXT, Table, int_slider, show_images, show_in_output
+from helpers.viz.common import Progress as Progress  # the notebooks' progress bars
 
 __all__ = [
     "depth_explorer",
@@ -163,7 +164,7 @@ def plot_gradient_norms(
     ax.set_xlabel("convolution, from the input (1) to the output")
     ax.set_ylabel("||dL/dW|| at initialisation")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SMALLEST_TEXT)
     if title:
         ax.set_title(title, fontsize=10)
     return fig
@@ -191,10 +192,10 @@ def plot_degradation(
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"training {metric}")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=SMALLEST_TEXT)
     epochs = max(len(getattr(h, "history", h)["loss"]) for h in histories.values())
     axes[0].axhline(math.log(5), color="grey", lw=1, ls="--")
-    axes[0].annotate("chance: ln 5", (epochs, math.log(5)), fontsize=8, color="grey", ha="right",
+    axes[0].annotate("chance: ln 5", (epochs, math.log(5)), fontsize=SMALLEST_TEXT, color="grey", ha="right",
                      xytext=(0, 3), textcoords="offset points")  # fmt: skip
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -253,7 +254,7 @@ def _explorer_figure(results: Mapping[int, dict], current: int, batch: int) -> F
         ax.set_title(label, fontsize=9)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=SMALLEST_TEXT)
     return fig
 
 
