@@ -10,7 +10,7 @@ from pathlib import Path
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
-from helpers.environment import QUIET_KERNEL_ARGUMENTS, QUIET_KERNEL_ENV
+from helpers.environment import QUIET_KERNEL_ENV, missing_kernel_arguments
 from helpers.grading.config import IGNORED_STDERR_PATTERN, SLOWEST_CELL_SECONDS
 from helpers.grading.feedback import HideHiddenTests
 
@@ -23,8 +23,9 @@ c.CourseDirectory.course_id = "cnn-course"
 # without copying C-level stderr into the notebook (helpers.environment says why): a kernel
 # inherits this process's environment, and the arguments are added to the kernelspec's.
 os.environ.update(QUIET_KERNEL_ENV)
-# (nbclient adds its own --HistoryManager.hist_file=:memory: to these.)
-c.Execute.extra_arguments = list(QUIET_KERNEL_ARGUMENTS)
+# (nbclient adds its own --HistoryManager.hist_file=:memory: to these.) Only what the installed
+# kernelspec lacks: ipykernel refuses an option given twice.
+c.Execute.extra_arguments = missing_kernel_arguments()
 
 # TensorFlow writes log lines to stderr, and nbgrader gives 0 points to a test cell with any
 # stderr output. The pattern matches only output made entirely of TensorFlow/absl log lines

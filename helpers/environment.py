@@ -50,6 +50,26 @@ def quiet_kernel_environment(base: dict[str, str] | None = None) -> dict[str, st
     return {**(os.environ if base is None else base), **QUIET_KERNEL_ENV}
 
 
+def missing_kernel_arguments() -> list[str]:
+    """The QUIET_KERNEL_ARGUMENTS that the installed ``python3`` kernelspec does not already pass.
+
+    What nbclient and nbgrader add to a kernel's command line (``extra_arguments``) comes on top
+    of the kernelspec's own, and ipykernel refuses an option given twice: once ``make kernel``
+    has installed the course's kernelspec (:func:`install_kernel`), nothing must be added; on a
+    plain ipykernel spec, the arguments are added here.
+
+    Returns:
+        The arguments to add (possibly none).
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv
+    except NoSuchKernel:
+        argv = []
+    return [argument for argument in QUIET_KERNEL_ARGUMENTS if argument not in argv]
+
+
 def kernel_spec(python: str | None = None) -> dict:
     """The course's Jupyter kernelspec: this Python, quiet TensorFlow, no C-level stderr capture.
 

@@ -45,6 +45,18 @@ def test_kernelspec_runs_this_python_quietly(tmp_path):
     assert environment.install_kernel(tmp_path) == path  # the set-up runs it on every start
 
 
+def test_arguments_are_added_only_where_the_kernelspec_lacks_them(monkeypatch):
+    class Spec:
+        argv = ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+    from jupyter_client import kernelspec
+
+    monkeypatch.setattr(kernelspec.KernelSpecManager, "get_kernel_spec", lambda self, name: Spec)
+    assert environment.missing_kernel_arguments() == list(environment.QUIET_KERNEL_ARGUMENTS)
+    Spec.argv = [*Spec.argv, *environment.QUIET_KERNEL_ARGUMENTS]
+    assert environment.missing_kernel_arguments() == []
+
+
 def test_quiet_environment_adds_to_the_base_and_leaves_it_unchanged():
     base = {"PATH": "/bin", "TF_CPP_MIN_LOG_LEVEL": "0"}
     quiet = environment.quiet_kernel_environment(base)
@@ -58,8 +70,13 @@ def test_nbgrader_config_starts_quiet_kernels(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     loader = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE_ROOT))
     config = loader.load_config()
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    # Each argument exactly once on the kernel's command line: from the installed kernelspec
+    # (make kernel) or added by the config, never both (ipykernel refuses a repeated option).
+    argv = KernelSpecManager().get_kernel_spec("python3").argv
     for argument in environment.QUIET_KERNEL_ARGUMENTS:
-        assert argument in config.Execute.extra_arguments
+        assert [*argv, *config.Execute.extra_arguments].count(argument) == 1
     import os
 
     for name, value in environment.QUIET_KERNEL_ENV.items():

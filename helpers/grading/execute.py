@@ -15,7 +15,7 @@ from typing import NamedTuple
 import nbformat
 from nbclient import NotebookClient
 
-from helpers.environment import QUIET_KERNEL_ARGUMENTS, quiet_kernel_environment
+from helpers.environment import missing_kernel_arguments, quiet_kernel_environment
 from helpers.grading import chapters
 from helpers.grading.config import COURSE_ROOT, SLOWEST_CELL_SECONDS
 
@@ -67,7 +67,7 @@ def execute_notebook(nb: nbformat.NotebookNode, folder: Path, timeout: int) -> N
     """Execute ``nb`` in place in a fresh kernel started as the learner's and the grader's are.
 
     The kernel gets the course's quiet environment (helpers.environment.QUIET_KERNEL_ENV and
-    QUIET_KERNEL_ARGUMENTS): no TensorFlow C++ log lines in the outputs.
+    the QUIET_KERNEL_ARGUMENTS its kernelspec lacks): no TensorFlow C++ log lines in the outputs.
 
     Args:
         nb: the notebook (nbformat.NotebookNode); its outputs are replaced.
@@ -81,7 +81,7 @@ def execute_notebook(nb: nbformat.NotebookNode, folder: Path, timeout: int) -> N
         nb,
         timeout=timeout,
         resources={"metadata": {"path": str(folder)}},
-        extra_arguments=list(QUIET_KERNEL_ARGUMENTS),
+        extra_arguments=missing_kernel_arguments(),  # none when the kernelspec has them
     )
     client.execute(env=quiet_kernel_environment())
 
