@@ -83,7 +83,7 @@ def test_playground_scene_responds_to_both_sliders(graded):
 def test_blank_training_stops_at_the_learners_function(graded):
     """A blank notebook fails fast: the training cell stops at the unwritten encode_targets."""
     nb = graded.autograded("blank")
-    for marker in ("yolo.fit(", "train_localiser(loss)"):
+    for marker in ("yolo.fit(", "train_localiser(loss, label="):
         training = next(cell for cell in nb.cells if marker in cell.source)
         (error,) = [output for output in training.outputs if output.output_type == "error"]
         assert error.ename == "NotImplementedError"
