@@ -12,12 +12,7 @@ execution should agree.
 
 from __future__ import annotations
 
-import argparse
-import re
-import resource
-import statistics
-
-from helpers.grading.execute import execute_chapter, stdout_text
+from helpers.grading.benchmark import main
 
 CHAPTER = "06_segmentation"
 FIGURES = {
@@ -32,31 +27,9 @@ FIGURES = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-
-    times, cpu, printed = [], [], ""
-    for run in range(args.repeats):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        executed = execute_chapter(CHAPTER)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the kernel, once it has exited
-        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        printed = stdout_text(executed.notebook)
-        times.append(executed.seconds)
-        miou = re.search(r"pre-trained U-Net: test mean IoU ([\d.]+)", printed)
-        print(f"  run {run + 1}: {times[-1]:.1f} s ({cpu[-1]:.0f} s of CPU), pre-trained test "
-              f"mean IoU {miou.group(1) if miou else '?'}", flush=True)  # fmt: skip
-    print(f"chapter 06 executed top to bottom: median {statistics.median(times):.1f} s over "
-          f"{args.repeats} runs ({', '.join(f'{t:.1f}' for t in times)}); CPU time of the kernel, "
-          f"median {statistics.median(cpu):.0f} s")  # fmt: skip
-    for label, pattern in FIGURES.items():
-        found = re.search(pattern, printed)
-        print(f"  {label}: {found.group(1) if found else 'not printed'}")
+# The figure shown after every run.
+EACH_RUN = {"pre-trained test mean IoU": r"pre-trained U-Net: test mean IoU ([\d.]+)"}
 
 
 if __name__ == "__main__":
-    main()
+    main(CHAPTER, __doc__, {**EACH_RUN, **FIGURES}, each_run="pre-trained test mean IoU")
