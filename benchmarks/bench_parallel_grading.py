@@ -26,8 +26,11 @@ from helpers.grading import course, parallel
 from helpers.grading.config import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
-from class_harness import gradebook_rows, hand_in  # noqa: E402 (the tests' harness)
-from grading_harness import Submission  # noqa: E402
+from class_harness import gradebook_rows  # noqa: E402 (the tests' harness)
+from grading_harness import (
+    Submission,  # noqa: E402
+    hand_in,  # noqa: E402
+)
 
 from helpers.grading.solutions import solution_cells  # noqa: E402
 

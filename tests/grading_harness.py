@@ -181,6 +181,43 @@ def visible_text(path: Path) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def hand_in(
+    root: Path,
+    chapter: str,
+    students: dict[str, Submission],
+    corrupt: tuple[str, ...] = (),
+    db_url: str | None = None,
+) -> Chapter:
+    """Make a course with one chapter, release it and hand in each student's notebook.
+
+    Args:
+        root: an empty folder to make the course in.
+        chapter: the chapter's name, e.g. "01_convolution".
+        students: {student id: Submission}.
+        corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
+        db_url: a gradebook URL to write into the course's nbgrader_config.py (as an
+            instructor configures PostgreSQL); None keeps the SQLite default.
+
+    Returns:
+        The chapter, with paths in the new course.
+    """
+    copied = course.copy_chapter(chapter, root)
+    if db_url:
+        config = copied.root / "nbgrader_config.py"
+        config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {db_url!r}\n")
+    course.run_nbgrader(copied.root, "generate_assignment", chapter, "--force")
+    release_nb = nbformat.read(copied.release_notebook, as_version=4)
+    for student, submission in students.items():
+        path = copied.submitted_notebook(student)
+        path.parent.mkdir(parents=True)
+        nbformat.write(submission.notebook(release_nb), path)
+    for student in corrupt:
+        path = copied.submitted_notebook(student)
+        path.parent.mkdir(parents=True)
+        path.write_text(CORRUPT_NOTEBOOK)
+    return copied
+
+
 def grade_class(
     root: Path,
     chapter: str,
@@ -200,17 +237,7 @@ def grade_class(
         *nbgrader_args: extra options for nbgrader autograde (e.g. "--Execute.timeout=45").
         corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
     """
-    copied = course.copy_chapter(chapter, root)
-    course.run_nbgrader(copied.root, "generate_assignment", chapter, "--force")
-    release_nb = nbformat.read(copied.release_notebook, as_version=4)
-    for student, submission in students.items():
-        path = copied.submitted_notebook(student)
-        path.parent.mkdir(parents=True)
-        nbformat.write(submission.notebook(release_nb), path)
-    for student in corrupt:
-        path = copied.submitted_notebook(student)
-        path.parent.mkdir(parents=True)
-        path.write_text(CORRUPT_NOTEBOOK)
+    copied = hand_in(root, chapter, students, corrupt)
     outcome = course.autograde(copied.root, chapter, *nbgrader_args)
     course.feedback(copied.root, chapter)
     return GradedClass(

@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 
 import pytest
-from class_harness import gradebook_rows, hand_in
-from grading_harness import Submission
+from class_harness import gradebook_rows
+from grading_harness import Submission, hand_in
 from postgres_server import postgres_server, why_not
 
 from helpers.grading import course, gradebook, parallel

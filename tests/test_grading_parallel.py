@@ -18,8 +18,8 @@ import time
 
 import nbformat
 import pytest
-from class_harness import gradebook_rows, hand_in
-from grading_harness import Submission, max_points
+from class_harness import gradebook_rows
+from grading_harness import Submission, hand_in, max_points
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from helpers.grading import course, parallel, report
