@@ -173,7 +173,15 @@ def test_nbgraders_validate_ends_with_the_summary(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "chapter", ["01_convolution", "02_keras_classics", "03_resnets", "05_object_detection"]
+    "chapter",
+    [
+        "01_convolution",
+        "02_keras_classics",
+        "03_resnets",
+        "05_object_detection",
+        "07_face_verification",
+        "08_style_transfer",
+    ],
 )
 def test_the_summary_cell_lists_every_exercise_and_is_worth_no_points(chapter):
     import ast

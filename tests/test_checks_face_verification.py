@@ -134,17 +134,34 @@ def test_known_encoder_asks_for_a_batch():
 
 
 # ------------------------------------------------------------- planted bugs are caught
+# choose_threshold keeping the threshold of the largest tpr - fpr instead of the best accuracy.
+CHOOSE_BY_YOUDEN = (
+    "best = int(np.argmax(right))",
+    "accepted = distances[None, :] <= thresholds[:, None]\n"
+    "    best = int(np.argmax(accepted[:, same].mean(axis=1) - accepted[:, ~same].mean(axis=1)))",
+)
+# The common wrong answers of every graded function, each planted in the solutions; the
+# visible check must name the cause (the hints of helpers/checks/face_verification.py).
 BUGS = [
     ("triplet_loss", ("tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))", "tf.reduce_sum(tf.maximum(d_ap - d_an + alpha, 0.0))"), "sum over the two triplets"),
     ("triplet_loss", ("tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))", "tf.reduce_mean(d_ap - d_an + alpha)"), "Without the hinge"),
     ("triplet_loss", ("d_ap - d_an + alpha", "d_an - d_ap + alpha"), "swapped"),
     ("triplet_loss", ("tf.reduce_sum(tf.square(anchor - positive), axis=-1)", "tf.norm(anchor - positive, axis=-1)"), "plain distances"),
     ("triplet_loss", ("loss = tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))", "loss = tf.maximum(d_ap - d_an + alpha, 0.0)"), "one loss per triplet"),
+    ("triplet_loss", ("tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))", "tf.maximum(tf.reduce_mean(d_ap - d_an + alpha), 0.0)"), r"should be 0\.6; yours is 0\. The triplets were mixed before the hinge"),
+    ("triplet_loss", ("tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))", "tf.maximum(tf.reduce_sum(d_ap - d_an + alpha), 0.0)"), "mixed before the hinge"),
+    ("triplet_loss", ("tf.square(anchor - positive), axis=-1)", "tf.square(anchor - positive))"), ("tf.square(anchor - negative), axis=-1)", "tf.square(anchor - negative))"), r"tf\.reduce_sum without axis=-1"),
+    ("triplet_loss", ("d_ap - d_an + alpha", "d_ap - d_an - alpha"), r"yours is 0\.4\. The margin is subtracted"),
     ("triplet_loss", ("loss = tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))", "loss = float(np.mean(np.maximum(np.asarray(d_ap - d_an) + alpha, 0.0)))"), "cannot differentiate"),
     ("cosine_triplet_loss", ("cos_an - cos_ap + alpha", "cos_ap - cos_an + alpha"), "sign is the wrong way"),
+    ("cosine_triplet_loss", ("cos_an - cos_ap + alpha", "cos_an - cos_ap - alpha"), "margin is subtracted"),
+    ("cosine_triplet_loss", ("tf.reduce_mean(tf.maximum(cos_an - cos_ap + alpha, 0.0))", "tf.maximum(tf.reduce_mean(cos_an - cos_ap + alpha), 0.0)"), r"applied once, to the batch's mean"),
+    ("cosine_triplet_loss", ("(anchor, axis=-1)", "(anchor)"), ("(positive, axis=-1)", "(positive)"), ("(negative, axis=-1)", "(negative)"), r"one norm for the whole batch \(tf\.math\.l2_normalize without axis=-1\)"),
     ("cosine_triplet_loss", ("a = tf.math.l2_normalize(anchor, axis=-1)\n    p = tf.math.l2_normalize(positive, axis=-1)\n    n = tf.math.l2_normalize(negative, axis=-1)", "a, p, n = anchor, positive, negative"), "not of unit length"),
     ("contrastive_loss", ("same * 0.5 * tf.square(D) + (1.0 - same)", "(1.0 - same) * 0.5 * tf.square(D) + same"), "swapped"),
     ("contrastive_loss", ("tf.maximum(margin - D, 0.0)", "tf.maximum(margin - tf.square(D), 0.0)"), "squared distance"),
+    ("contrastive_loss", ("tf.square(tf.maximum(margin - D, 0.0))", "tf.maximum(margin - D, 0.0)"), r"max\(0, margin - D\) is not squared"),
+    ("contrastive_loss", ("same * 0.5 * tf.square(D)", "same * 0.5 * D"), r"pays D / 2; .* D\^2 / 2"),
     ("contrastive_loss", ("same * 0.5 * tf.square(D) + (1.0 - same) * 0.5 *", "same * tf.square(D) + (1.0 - same) *"), "factor 1/2"),
     ("mine_triplets", ("positive = same & ~np.eye(len(labels), dtype=bool)", "positive = same"), "expected"),
     ("mine_triplets", ("np.argmin(np.where(negative, D, np.inf), axis=1)", "np.argmax(np.where(negative, D, -np.inf), axis=1)"), "the hardest negative the closest image"),
@@ -153,15 +170,21 @@ BUGS = [
     ("mine_triplets", ("negatives = np.where(farther.any(axis=1), closest_farther, farthest)", "negatives = closest_farther"), "farthest negative when there is none"),
     ("roc_curve_points", ("thresholds = np.r_[-np.inf, np.unique(distances)]", "thresholds = np.unique(distances)"), "-inf first"),
     ("roc_curve_points", ("thresholds = np.r_[-np.inf, np.unique(distances)]\n    accepted", "thresholds = np.r_[-np.inf, np.sort(distances)]\n    accepted"), "tied distances share one threshold"),
-    ("roc_curve_points", ("accepted = distances[None, :] <= thresholds[:, None]", "accepted = distances[None, :] < thresholds[:, None]"), "sklearn.metrics.roc_curve"),
-    ("roc_curve_points", ("return fpr, tpr, thresholds", "return tpr, fpr, thresholds"), "sklearn.metrics.roc_curve"),
+    ("roc_curve_points", ("accepted = distances[None, :] <= thresholds[:, None]", "accepted = distances[None, :] < thresholds[:, None]"), r"tpr differs .*you have \[0\.0, 0\.0, 0\.5, 1\.0\], it gives \[0\.0, 0\.5, 1\.0, 1\.0\]\. A pair counts as accepted when its distance is <= the threshold; yours uses <"),
+    ("roc_curve_points", ("return fpr, tpr, thresholds", "return tpr, fpr, thresholds"), r"tpr differs .*The tpr and fpr are swapped"),
+    ("roc_curve_points", ("tpr = accepted[:, same].mean(axis=1)", "tpr = accepted[:, same].sum(axis=1) / len(same)"), r"tpr differs .*divided by the number of all pairs \(4\)"),
     ("choose_threshold", ("best = int(np.argmax(right))", "best = len(right) - 1 - int(np.argmax(right[::-1]))"), "the smallest one"),
     ("choose_threshold", ("thresholds = np.r_[-np.inf, np.unique(distances)]", "thresholds = np.r_[-np.inf, np.unique(distances)[::2]]"), "Try every distinct"),
-    ("choose_threshold", ("float(right[best] / len(same))", "float(right[best])"), "you report accuracy"),
+    ("choose_threshold", ("float(right[best] / len(same))", "float(right[best])"), r"you report accuracy 3\.0000 .*That is the number of pairs right"),
+    ("choose_threshold", ("right = ((distances[None, :] <= thresholds", "right = ((distances[None, :] < thresholds"), r"the smallest one, 0\.2 .*if you accept a pair when its distance is < the threshold, use <="),
+    ("choose_threshold", CHOOSE_BY_YOUDEN, r"maximised tpr - fpr \(Youden's J\)|maximises tpr - fpr \(Youden's J"),
     ("build_encoder", ('outputs = layers.UnitNormalization(axis=-1, name="l2_normalise")(x)', 'outputs = layers.Activation("linear", name="l2_normalise")(x)'), "length 1"),
     ("build_encoder", ("(16, 32, 64, 128)", "(16, 32, 64, 64)"), "layer 'conv4' outputs shape"),
     ("build_encoder", ('name=f"bn{k}"', 'name=f"batchnorm{k}"'), "no layer named 'bn1'"),
     ("build_encoder", ("if k < 4:", "if k < 5:"), "'pool4' is not in the table"),
+    ("build_encoder", ('x = layers.BatchNormalization(name=f"bn{k}")(x)\n        x = layers.ReLU(name=f"relu{k}")(x)', 'x = layers.ReLU(name=f"relu{k}")(x)\n        x = layers.BatchNormalization(name=f"bn{k}")(x)'), "layer 'bn1' takes its input from 'relu1'; in the table it follows 'conv1'"),
+    ("build_encoder", ('layers.Dense(embedding_size, name="embedding")', 'layers.Dense(embedding_size, activation="relu", name="embedding")'), "layer 'embedding' has activation='relu'; in the table it has none"),
+    ("build_encoder", ('padding="same", name=f"conv{k}"', 'padding="same", use_bias=False, name=f"conv{k}"'), r"'conv1' has 432 parameters; expected 448 .* The 16 biases are missing"),
     ("verify", ("distance = float(np.sum((embedding - database[identity]) ** 2))", "distance = float(np.linalg.norm(embedding - database[identity]))"), "plain distance"),
     ("verify", ("same = distance <= threshold", "same = distance >= threshold"), "<= the threshold"),
     ("verify", ("encoder.predict(image[np.newaxis], verbose=0))[0]\n    distance = float(np.sum((embedding - database[identity])", "encoder.predict(image, verbose=0))[0]\n    distance = float(np.sum((embedding - database[identity])"), "Add a batch axis"),
@@ -170,13 +193,24 @@ BUGS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "name, bug, message", BUGS, ids=[f"{b[0]}-{i}" for i, b in enumerate(BUGS)]
-)
-def test_visible_checks_reject_planted_bugs(name, bug, message):
-    broken = mutant(CHAPTER, name, bug)
+@pytest.mark.parametrize("bug", BUGS, ids=[f"{b[0]}-{i}" for i, b in enumerate(BUGS)])
+def test_visible_checks_reject_planted_bugs(bug):
+    """Each entry: (function, one or more (old, new) replacements that plant the bug, what the
+    message must say: the likely cause, not only that something differs)."""
+    name, *replacements, message = bug
+    broken = mutant(CHAPTER, name, *replacements)
     with pytest.raises(CheckFailed, match=message):
         getattr(checks, f"check_{name}")(broken[name])
+
+
+def test_a_threshold_that_maximises_youdens_j_is_named():
+    """Same pairs at 0.2 and 0.6, different ones at 0.4, 0.5, 0.7, 0.8, 0.9. Accuracy: 0.2 gets
+    6 of 7 right (one same pair accepted, every different pair rejected), 0.6 gets 5 of 7.
+    tpr - fpr: 1/2 - 0 at 0.2, 1 - 2/5 = 0.6 at 0.6, the largest: J picks 0.6."""
+    broken = mutant(CHAPTER, "choose_threshold", CHOOSE_BY_YOUDEN)
+    case = checks.DistanceCase(np.array([0.2, 0.6, 0.4, 0.5, 0.7, 0.8, 0.9]), np.arange(7) < 2)
+    with pytest.raises(CheckFailed, match=r"threshold 0\.6 gets 0\.7143 .* but 0\.2 gets 0\.8571 .*That threshold maximises tpr - fpr"):  # fmt: skip
+        checks.compare_choose_threshold(broken["choose_threshold"], case)
 
 
 def test_unwritten_function_says_so():

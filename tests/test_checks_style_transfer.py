@@ -6,6 +6,8 @@ a computation written out by hand."""
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -172,6 +174,8 @@ def test_gatys_choices_name_layers_both_vggs_have():
 
 
 # ------------------------------------------------------------- planted bugs are caught
+# The common wrong answers of every graded function, each planted in the solutions; the
+# visible check must name the cause (the hints of helpers/checks/style_transfer.py).
 BUGS = [
     ("content_cost", ("0.5 * tf.reduce_sum", "tf.reduce_sum"), "the 1/2 is missing"),
     (
@@ -245,7 +249,19 @@ BUGS = [
         ("    optimizer.apply_gradients([(grad, generated)])\n", ""),
         "the image did not change",
     ),  # fmt: skip
-]
+    ("content_cost", ("0.5 * tf.reduce_sum", "0.5 * tf.reduce_mean"), "you took 1/2 of the mean (divided by n_H n_W n_C = 8)"),
+    ("content_cost", ("0.5 * tf.reduce_sum(tf.square(a_G - a_C))", "0.5 * tf.norm(a_G - a_C)"), "you took 1/2 of the Euclidean norm of F - P (tf.norm)"),
+    ("gram_matrix", ("X = tf.reshape(a, (-1, n_C))  # (M, N): one row per position\n    G = tf.matmul(X, X, transpose_a=True)", "X = tf.reshape(a, (n_C, -1))\n    G = tf.matmul(X, X, transpose_b=True)"), "values are wrong. The largest difference is at index (1, 1): you have 8.86707, eq. 3 (einsum) gives 24.1493. The features were reshaped straight to (n_C, n_H"),
+    ("gram_matrix", ("G = tf.matmul(X, X, transpose_a=True)", "G = tf.matmul(X, X, transpose_a=True) / tf.cast(tf.size(a), tf.float32)"), "your matrix is the paper's divided by N"),
+    ("layer_style_cost", ("tf.reduce_sum(tf.square(G - A)) / (4.0 * N**2 * M**2)", "tf.reduce_mean(tf.square(G - A))"), "Yours is 64 times the paper's value: you took the mean over the"),
+    ("layer_style_cost", ("G = gram_matrix(a_G)", "G = gram_matrix(a_G) / (n_H * n_W * n_C)\n    A = A / (n_H * n_W * n_C)"), "the Gram matrices were also divided by N M = 8"),
+    ("style_cost", ("        J_style += w * layer_style_cost(A, a_G)\n", "        J_style += w * layer_style_cost(A, a_G)\n        return J_style\n"), "the first layer's weighted cost only (a `return` inside the loop?)"),
+    ("style_cost", ("J_style += w * layer_style_cost(A, a_G)", "J_style += w * layer_style_cost(A, a_G) / len(style_grams)"), "You computed the weighted sum divided by the number of layers"),
+    ("style_cost", ("J_style += w * layer_style_cost(A, a_G)", "J_style += layer_style_cost(A, a_G) / len(style_grams)"), "You computed the mean of the E_l without their weights"),
+    ("total_cost", ("alpha * J_content + beta * J_style", "alpha * J_content + J_style"), "got 85.19531. That is alpha * J_content + J_style: beta, the weight of the style, is missing"),
+    ("train_step", ("generated.assign(tf.clip_by_value(generated, 0.0, 1.0))", "generated = tf.clip_by_value(generated, 0.0, 1.0)"), "Clip the image after the step: generated.assign"),
+    ("train_step", ("grad = tape.gradient(J, generated)", "grad = tape.gradient(J_style, generated)"), "That step follows the gradient of J_style alone; take the gradient of the total cost J"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -253,8 +269,21 @@ BUGS = [
 )
 def test_planted_bug_is_caught_with_the_right_message(name, bug, message):
     broken = mutant(CHAPTER, name, bug)[name]
-    with pytest.raises(CheckFailed, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(CheckFailed, match=re.escape(message)):  # the message's own words
         getattr(checks, f"check_{name}")(broken)
+
+
+def test_costs_computed_outside_the_tape_get_a_note_naming_the_cause():
+    """Keras' own error stays (the learner's frames show where), with a note on the cause."""
+    outside = (
+        "    with tf.GradientTape() as tape:\n        J, J_content, J_style = compute_costs(generated)\n",
+        "    J, J_content, J_style = compute_costs(generated)\n    with tf.GradientTape() as tape:\n        pass\n",
+    )  # fmt: skip
+    broken = mutant(CHAPTER, "train_step", outside)["train_step"]
+    with pytest.raises(ValueError, match="No gradients provided") as raised:
+        checks.check_train_step(broken)
+    notes = " ".join(raised.value.__notes__)
+    assert "gave None" in notes and "call compute_costs(generated) inside it" in notes
 
 
 def test_a_wrong_layer_style_cost_is_caught_by_the_hidden_cases_too():

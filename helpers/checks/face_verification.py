@@ -15,6 +15,11 @@ hidden tests. The references are independent of the solutions:
 - ``verify`` and ``who_is_it``: a database and an "encoder" whose embeddings the check knows,
   so the distance and the answer follow by hand.
 
+When a result is what one of the usual bugs gives (the hinge applied to the batch's mean, plain
+distances, the margin subtracted, tpr and fpr swapped, ``<`` for ``<=``, a batch norm after its
+ReLU, ...), the message names that bug: the losses' hint tables give the value each bug gives on
+the case worked by hand, with the arithmetic; the other checks compute the bug's result in numpy.
+
 Every ``check_*`` and ``compare_*`` returns None: nbgrader reads the value of a test cell's
 last line as partial credit.
 """
@@ -24,10 +29,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
-from helpers.checks.common import CheckFailed, call_learner, expect_close, expect_shape, passed
+from helpers.checks.common import (
+    CheckFailed,
+    call_learner,
+    expect_close,
+    expect_shape,
+    expect_tuple,
+    passed,
+)
+from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
 from helpers.gradients import numerical_gradient, relative_error
 from helpers.references.face_verification import (
     best_threshold,
@@ -166,74 +180,126 @@ def random_triplet_cases(seed: int, count: int, unit: bool = False) -> Iterator[
         )
 
 
+# The two triplet losses differ only in their formula: (numpy reference, its name in messages).
+_TRIPLET_FORMULAS = {
+    "triplet_loss": (triplet_loss_reference, "FaceNet's Eq. 3, averaged over the triplets"),
+    "cosine_triplet_loss": (cosine_triplet_loss_reference, "mean of [cos(a, n) - cos(a, p) + alpha]_+"),
+}  # fmt: skip
+
+
+def _compare_triplet_form(name: str, fn: Callable, case: TripletCase) -> None:
+    """The learner's ``name`` (a key of _TRIPLET_FORMULAS) against its numpy formula."""
+    reference, formula = _TRIPLET_FORMULAS[name]
+    got = _scalar(name, call_learner(fn, case.anchor, case.positive, case.negative,
+                  alpha=case.alpha, name=name, case=case.describe()))  # fmt: skip
+    expected = reference(case.anchor, case.positive, case.negative, case.alpha)
+    expect_close(name, got, expected, what="the loss", case=case.describe(), reference=formula,
+                 rtol=1e-4, atol=1e-5)  # fmt: skip
+
+
 def compare_triplet_loss(triplet_loss: Callable, case: TripletCase) -> None:
     """The learner's loss against FaceNet's Eq. 3 (averaged), written in numpy."""
-    got = _scalar("triplet_loss", call_learner(triplet_loss, case.anchor, case.positive,
-                  case.negative, alpha=case.alpha, case=case.describe()))  # fmt: skip
-    expected = triplet_loss_reference(case.anchor, case.positive, case.negative, case.alpha)
-    expect_close("triplet_loss", got, expected, what="the loss", case=case.describe(),
-                 reference="FaceNet's Eq. 3, averaged over the triplets", rtol=1e-4, atol=1e-5)  # fmt: skip
+    _compare_triplet_form("triplet_loss", triplet_loss, case)
 
 
 def compare_cosine_triplet_loss(cosine_triplet_loss: Callable, case: TripletCase) -> None:
     """The learner's loss against [cos(a, n) - cos(a, p) + alpha]_+, averaged, in numpy."""
-    got = _scalar("cosine_triplet_loss", call_learner(cosine_triplet_loss, case.anchor,
-                  case.positive, case.negative, alpha=case.alpha, case=case.describe()))  # fmt: skip
-    expected = cosine_triplet_loss_reference(case.anchor, case.positive, case.negative, case.alpha)
-    expect_close("cosine_triplet_loss", got, expected, what="the loss", case=case.describe(),
-                 reference="mean of [cos(a, n) - cos(a, p) + alpha]_+", rtol=1e-4, atol=1e-5)  # fmt: skip
+    _compare_triplet_form("cosine_triplet_loss", cosine_triplet_loss, case)
 
 
-def _hand(name: str, fn: Callable, args: list, kwargs: dict, expected: float, hints: dict) -> None:
-    got = _scalar(name, call_learner(fn, *(_float32(a) for a in args), name=name, **kwargs))
+def _hand(name: str, fn: Callable, args: list, kwargs: dict, expected: float, hints: dict,
+          per_item: str = "triplet") -> None:  # fmt: skip
+    """The learner's loss on a case worked by hand; ``hints`` maps what a common bug gives on
+    that case (worked out beside it) to the sentence that names the bug.
+
+    Args:
+        name: the function's name in messages.
+        fn: the learner's function.
+        args: its positional arguments, arrays ``(m, d)`` (and ``same`` ``(m,)``).
+        kwargs: the margin, by name.
+        expected: the loss worked out by hand.
+        hints: {value a bug gives: sentence}.
+        per_item: "triplet" or "pair", for the message about one loss per item.
+    """
+    got = _scalar(name, call_learner(fn, *args, name=name, **kwargs), per_item=per_item)
     if math.isclose(got, expected, rel_tol=1e-5, abs_tol=1e-6):
         return
     cause = next(
-        (text for value, text in hints.items() if math.isclose(got, value, rel_tol=1e-4)), ""
-    )
+        (text for value, text in hints.items()
+         if math.isclose(got, value, rel_tol=1e-4, abs_tol=1e-6)), ""
+    )  # fmt: skip
     raise CheckFailed(
         f"{name}: on the case worked by hand in the notebook, the loss should be {expected:.6g}; "
         f"yours is {got:.6g}.{' ' + cause if cause else ''}"
     )
 
 
+def _check_triplet_form(name: str, fn: Callable, hand: dict, hints: dict, seed: int) -> None:
+    """The hand case, 4 random batches (``seed``) and the gradient through the loss
+    (``seed + 1``), for either triplet loss (``name``, a key of _TRIPLET_FORMULAS)."""
+    arrays = [_float32(hand[key]) for key in ("anchor", "positive", "negative")]
+    _hand(name, fn, arrays, {"alpha": hand["alpha"]}, hand["expected"], hints)
+    for case in random_triplet_cases(seed=seed, count=4):
+        _compare_triplet_form(name, fn, case)
+    case = next(random_triplet_cases(seed=seed + 1, count=1))
+    _gradient_flows(name, fn, [case.anchor, case.positive, case.negative], {"alpha": 1.0},
+                    _TRIPLET_FORMULAS[name][0])  # fmt: skip
+
+
+# What the common bugs give on the hand cases (d_ap, d_an: the squared distances of each triplet).
+TRIPLET_HINTS = {
+    # the sum: 0 + 1.2
+    1.2: "That is the sum over the two triplets; take the mean.",
+    # no hinge: ((1 - 4 + 0.2) + (2 - 1 + 0.2)) / 2 = (-2.8 + 1.2) / 2
+    -0.8: "Without the hinge max(..., 0) a triplet past the margin gives a negative loss.",
+    # plain distances 1, 2 and sqrt(2), 1: (0 + (sqrt(2) - 1 + 0.2)) / 2
+    (math.sqrt(2) - 1 + 0.2) / 2: "That uses plain distances; FaceNet's loss uses squared ones.",
+    # swapped: ((4 - 1 + 0.2) + 0) / 2
+    (4 - 1 + 0.2) / 2: "The positive and negative distances are swapped: the loss must grow with "
+    "||a - p||^2 and shrink with ||a - n||^2.",
+    # margin subtracted: (0 + (2 - 1 - 0.2)) / 2
+    0.4: "The margin is subtracted: FaceNet's loss is ||a - p||^2 - ||a - n||^2 + alpha, so the "
+    "negative must be farther than the positive by at least alpha before the loss is 0.",
+    # hinge on the mean: max((-2.8 + 1.2) / 2, 0); on the sum: max(-1.6, 0); no axis:
+    # d_ap = 1 + 2 = 3, d_an = 4 + 1 = 5 for the whole batch: max(3 - 5 + 0.2, 0)
+    0.0: "The triplets were mixed before the hinge: max(..., 0) applied once to the batch's mean "
+    "or sum, or the squares summed over the whole batch (tf.reduce_sum without axis=-1), lets a "
+    "triplet past the margin cancel another's loss. Compute one value per triplet (axis=-1), "
+    "apply the hinge to each, then average.",
+}
+COSINE_HINTS = {
+    # sign the other way: ((1/sqrt(2) - 0 + 0.2) + max(0 - 1 + 0.2, 0)) / 2
+    (1 / math.sqrt(2) + 0.2) / 2: "The sign is the wrong way round: a similarity grows as faces "
+    "get closer, so the loss is cos(a, n) - cos(a, p) + alpha.",
+    # dot products: a.p = 1, 0; a.n = 0, 3: (0 + (3 - 0 + 0.2)) / 2
+    1.6: "Those are dot products of vectors that are not of unit length: divide by both norms.",
+    # the sum: 0 + 1.2
+    1.2: "That is the sum over the two triplets; take the mean.",
+    # margin subtracted: (0 + (1 - 0 - 0.2)) / 2
+    0.4: "The margin is subtracted: the loss is cos(a, n) - cos(a, p) + alpha, so the positive "
+    "must be more similar than the negative by at least alpha before the loss is 0.",
+    # hinge on the mean: max(((0 - 1/sqrt(2) + 0.2) + (1 - 0 + 0.2)) / 2, 0)
+    (0.2 - 1 / math.sqrt(2) + 1.2) / 2: "The hinge max(..., 0) was applied once, to the batch's "
+    "mean: a triplet past the margin then cancels another's loss. Apply it to each triplet, then "
+    "average.",
+    # one norm for the whole tensor: |anchor| = sqrt(2), |positive| = sqrt(6),
+    # |negative| = sqrt(10); cos_ap = 1/sqrt(12), 0; cos_an = 0, 3/sqrt(20): (0 + (3/sqrt(20) + 0.2)) / 2
+    (3 / math.sqrt(20) + 0.2) / 2: "Each tensor was divided by one norm for the whole batch "
+    "(tf.math.l2_normalize without axis=-1): divide each embedding by its own length.",
+}  # fmt: skip
+
+
 def check_triplet_loss(triplet_loss: Callable) -> None:
     """The hand case, a few random batches, and the gradient TensorFlow takes through it."""
-    h = HAND_TRIPLET
-    args = [h["anchor"], h["positive"], h["negative"]]
-    _hand("triplet_loss", triplet_loss, args, {"alpha": h["alpha"]}, h["expected"], {
-        1.2: "That is the sum over the two triplets; take the mean.",
-        -0.8: "Without the hinge max(..., 0) a triplet past the margin gives a negative loss.",
-        (math.sqrt(2) - 1 + 0.2) / 2: "That uses plain distances; FaceNet's loss uses squared ones.",
-        (0 + 1 - 2 + 0.2) / 2 + 0 * 0: "",
-        ((4 - 1 + 0.2) + 0) / 2: "The positive and negative distances are swapped: the loss must "
-        "grow with ||a - p||^2 and shrink with ||a - n||^2.",
-    })  # fmt: skip
-    for case in random_triplet_cases(seed=7, count=4):
-        compare_triplet_loss(triplet_loss, case)
-    case = next(random_triplet_cases(seed=8, count=1))
-    _gradient_flows("triplet_loss", triplet_loss, [case.anchor, case.positive, case.negative],
-                    {"alpha": 1.0}, triplet_loss_reference)  # fmt: skip
+    _check_triplet_form("triplet_loss", triplet_loss, HAND_TRIPLET, TRIPLET_HINTS, seed=7)
     passed("triplet_loss", "the case worked by hand (0.6), 4 random batches against FaceNet's Eq. 3 "
            "averaged, and TensorFlow's gradient through it.")  # fmt: skip
 
 
 def check_cosine_triplet_loss(cosine_triplet_loss: Callable) -> None:
     """The hand case, random batches of embeddings of any length, and the gradient."""
-    h = HAND_COSINE
-    args = [h["anchor"], h["positive"], h["negative"]]
-    _hand("cosine_triplet_loss", cosine_triplet_loss, args, {"alpha": h["alpha"]}, h["expected"], {
-        (1 / math.sqrt(2) + 0.2) / 2: "The sign is the wrong way round: a similarity grows as faces "
-        "get closer, so the loss is cos(a, n) - cos(a, p) + alpha.",
-        1.6: "Those are dot products of vectors that are not of unit length: divide by both norms.",
-        1.2: "That is the sum over the two triplets; take the mean.",
-    })  # fmt: skip
-    for case in random_triplet_cases(seed=9, count=4):
-        compare_cosine_triplet_loss(cosine_triplet_loss, case)
-    case = next(random_triplet_cases(seed=10, count=1))
-    _gradient_flows("cosine_triplet_loss", cosine_triplet_loss,
-                    [case.anchor, case.positive, case.negative], {"alpha": 1.0},
-                    cosine_triplet_loss_reference)  # fmt: skip
+    _check_triplet_form("cosine_triplet_loss", cosine_triplet_loss, HAND_COSINE, COSINE_HINTS,
+                        seed=9)  # fmt: skip
     passed("cosine_triplet_loss", "the case worked by hand (0.6), 4 random batches of embeddings of "
            "any length, and TensorFlow's gradient through it.")  # fmt: skip
 
@@ -274,27 +340,33 @@ def compare_contrastive_loss(contrastive_loss: Callable, case: PairCase) -> None
                  reference="Hadsell et al.'s Eq. 4, averaged over the pairs", rtol=1e-4, atol=1e-5)  # fmt: skip
 
 
+# What the common bugs give on the hand case: D = 5 (same), 0.5 and 3 (different), margin 2.
+CONTRASTIVE_HINTS = {
+    # swapped: (max(0, 2 - 5)^2 + 0.5^2 + 3^2) / 2 / 3 = (0 + 0.25 + 9) / 6
+    4.625 / 3: "Same and different are swapped: a pair of one identity pays D^2 / 2, a pair of "
+    "two identities pays max(0, margin - D)^2 / 2.",
+    # margin against D^2: (12.5 + (2 - 0.25)^2 / 2 + 0) / 3
+    (12.5 + 0.5 * (2 - 0.25) ** 2) / 3: "The margin is compared with the squared distance; "
+    "Hadsell et al. use max(0, margin - D) with D the plain distance.",
+    # without the 1/2: (25 + 2.25 + 0) / 3
+    2 * 13.625 / 3: "The factor 1/2 of Hadsell et al.'s Eq. 4 is missing.",
+    # the sum: 12.5 + 1.125 + 0
+    13.625: "That is the sum over the three pairs; take the mean.",
+    # hinge not squared: (12.5 + (2 - 0.5) / 2 + 0) / 3
+    (12.5 + 0.75) / 3: "max(0, margin - D) is not squared: a pair of two identities pays "
+    "max(0, margin - D)^2 / 2, so its cost and its gradient fade out smoothly at the margin.",
+    # distance not squared for the same pair: (5 / 2 + 1.125 + 0) / 3
+    (2.5 + 1.125) / 3: "A pair of one identity pays D / 2; Hadsell et al.'s Eq. 4 has D^2 / 2, "
+    "the squared distance.",
+}
+
+
 def check_contrastive_loss(contrastive_loss: Callable) -> None:
     """The hand case (same given as bools), random pairs, and the gradient."""
     h = HAND_CONTRASTIVE
-    got = _scalar("contrastive_loss", call_learner(contrastive_loss, _float32(h["first"]),
-                  _float32(h["second"]), np.array(h["same"]), margin=h["margin"]), per_item="pair")  # fmt: skip
-    if not math.isclose(got, h["expected"], rel_tol=1e-5):
-        # fmt: off
-        hints = {
-            4.625 / 3: "Same and different are swapped: a pair of one identity pays D^2 / 2, a pair "
-            "of two identities pays max(0, margin - D)^2 / 2.",
-            (12.5 + 0.5 * (2 - 0.25) ** 2) / 3: "The margin is compared with the squared distance; "
-            "Hadsell et al. use max(0, margin - D) with D the plain distance.",
-            2 * 13.625 / 3: "The factor 1/2 of Hadsell et al.'s Eq. 4 is missing.",
-            13.625: "That is the sum over the three pairs; take the mean.",
-        }
-        # fmt: on
-        cause = next((t for v, t in hints.items() if math.isclose(got, v, rel_tol=1e-4)), "")
-        raise CheckFailed(
-            f"contrastive_loss: on the case worked by hand in the notebook, the loss should be "
-            f"{h['expected']:.6g}; yours is {got:.6g}.{' ' + cause if cause else ''}"
-        )
+    args = [_float32(h["first"]), _float32(h["second"]), np.array(h["same"])]
+    _hand("contrastive_loss", contrastive_loss, args, {"margin": h["margin"]}, h["expected"],
+          CONTRASTIVE_HINTS, per_item="pair")  # fmt: skip
     for case in random_pair_cases(seed=11, count=4):
         compare_contrastive_loss(contrastive_loss, case)
     case = next(random_pair_cases(seed=12, count=1))
@@ -378,10 +450,9 @@ def random_mining_cases(seed: int, count: int) -> Iterator[MiningCase]:
 
 
 def _triples(name: str, result, m: int, case: str) -> list[tuple]:
-    if not isinstance(result, tuple) or len(result) != 3:
-        raise CheckFailed(f"{name} should return (anchors, positives, negatives), a tuple of 3 "
-                          f"index arrays; got {type(result).__name__}.")  # fmt: skip
-    arrays = [np.asarray(r) for r in result]
+    arrays = [
+        np.asarray(r) for r in expect_tuple(name, result, ("anchors", "positives", "negatives"))
+    ]
     for what, array in zip(("anchors", "positives", "negatives"), arrays, strict=True):
         if array.ndim != 1 or (array.size and not np.issubdtype(array.dtype, np.integer)):
             raise CheckFailed(f"{name}: {what} should be a 1-D array of integer indices; got shape "
@@ -472,10 +543,7 @@ def compare_roc_curve_points(roc_curve_points: Callable, case: DistanceCase) -> 
     result = call_learner(
         roc_curve_points, case.distances.copy(), case.same.copy(), case=case.describe()
     )
-    if not isinstance(result, tuple) or len(result) != 3:
-        raise CheckFailed(
-            "roc_curve_points should return (fpr, tpr, thresholds), a tuple of 3 arrays."
-        )
+    result = expect_tuple("roc_curve_points", result, ("fpr", "tpr", "thresholds"))
     fpr, tpr, thresholds = (np.asarray(r, dtype=np.float64) for r in result)
     ref_fpr, ref_tpr, ref_thresholds = roc_points_reference(case.distances, case.same)
     hint = (f"There is one threshold per distinct distance ({len(np.unique(case.distances))} here), "
@@ -488,9 +556,55 @@ def compare_roc_curve_points(roc_curve_points: Callable, case: DistanceCase) -> 
             "roc_curve_points: thresholds should be -inf followed by the distinct distances in "
             f"increasing order; yours start {thresholds[:4].tolist()} ({case.describe()})."
         )
+    cause = _roc_cause(case, fpr, tpr, ref_thresholds)
     for what, got, ref in (("tpr", tpr, ref_tpr), ("fpr", fpr, ref_fpr)):
+        if cause and not np.allclose(got, ref, rtol=1e-9, atol=1e-12):
+            raise CheckFailed(
+                f"roc_curve_points: {what} differs from sklearn.metrics.roc_curve on "
+                f"{case.describe()}: you have {np.round(got[:6], 4).tolist()}, it gives "
+                f"{np.round(ref[:6], 4).tolist()}{' ...' if len(ref) > 6 else ''}. {cause}"
+            )
         expect_close("roc_curve_points", got, ref, what=what, case=case.describe(),
                      reference="sklearn.metrics.roc_curve", rtol=1e-9, atol=1e-12)  # fmt: skip
+
+
+def _roc_cause(case: DistanceCase, fpr: np.ndarray, tpr: np.ndarray, thresholds: np.ndarray):
+    """The common bug whose (fpr, tpr) the learner's equal, each computed in numpy on the
+    reference's thresholds; or None. Both arrays are compared: on the notebook's four pairs the
+    swapped and the strict (<) versions give the same tpr, but not the same fpr.
+
+    Args:
+        case: the pairs.
+        fpr, tpr: the learner's, (T,) each, T the reference's length.
+        thresholds: (T,), -inf then the distinct distances.
+    """
+    d, same = case.distances, case.same
+
+    def rates(accepted: np.ndarray, divide_by_all: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(fpr, tpr) of the acceptances ``accepted`` (T, P)."""
+        different = accepted[:, ~same].sum(axis=1) / (len(d) if divide_by_all else (~same).sum())
+        genuine = accepted[:, same].sum(axis=1) / (len(d) if divide_by_all else same.sum())
+        return different, genuine
+
+    def equal(got: np.ndarray, wrong: np.ndarray) -> bool:
+        return np.allclose(got, wrong, rtol=1e-9, atol=1e-12)
+
+    right_fpr, right_tpr = rates(d[None, :] <= thresholds[:, None])
+    strict_fpr, strict_tpr = rates(d[None, :] < thresholds[:, None])
+    all_fpr, all_tpr = rates(d[None, :] <= thresholds[:, None], divide_by_all=True)
+    if equal(fpr, right_tpr) and equal(tpr, right_fpr):
+        return ("The tpr and fpr are swapped: tpr is the fraction of the *same* pairs accepted, "
+                "fpr of the different pairs; return (fpr, tpr, thresholds) in that order.")  # fmt: skip
+    if equal(fpr, strict_fpr) and equal(tpr, strict_tpr):
+        return ("A pair counts as accepted when its distance is <= the threshold; yours uses <, "
+                "so a pair exactly at the threshold is rejected.")  # fmt: skip
+    if (equal(fpr, all_fpr) or equal(fpr, right_fpr)) and (
+        equal(tpr, all_tpr) or equal(tpr, right_tpr)
+    ):
+        return (f"You divided by the number of all pairs ({len(d)}); the tpr is a fraction of the "
+                f"same pairs only ({int(same.sum())}), the fpr of the different pairs only "
+                f"({int((~same).sum())}).")  # fmt: skip
+    return None
 
 
 def check_roc_curve_points(roc_curve_points: Callable) -> None:
@@ -507,31 +621,64 @@ def compare_choose_threshold(choose_threshold: Callable, case: DistanceCase) -> 
     result = call_learner(
         choose_threshold, case.distances.copy(), case.same.copy(), case=case.describe()
     )
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise CheckFailed(
-            "choose_threshold should return (threshold, accuracy), a tuple of 2 numbers."
-        )
+    result = expect_tuple("choose_threshold", result, ("threshold", "accuracy"))
     threshold, accuracy = (float(np.asarray(r)) for r in result)
     best, best_accuracy = best_threshold(case.distances, case.same)
     measured = float(np.mean((case.distances <= threshold) == case.same))
+    # A learner who accepts a pair when its distance is < the threshold reports, and maximises,
+    # the accuracy of that rule: the threshold then lands on the next distance up.
+    strict = float(np.mean((case.distances < threshold) == case.same))
+    strict_hint = (
+        " You seem to accept a pair when its distance is < the threshold; the chapter's rule "
+        "is <=, so the threshold is the largest distance still accepted."
+    )
     if not math.isclose(accuracy, measured, abs_tol=1e-9):
+        if math.isclose(accuracy, measured * len(case.same), abs_tol=1e-9):
+            cause = (f" That is the number of pairs right; the accuracy is that number divided "
+                     f"by the number of pairs ({len(case.same)}).")  # fmt: skip
+        elif math.isclose(accuracy, strict, abs_tol=1e-9):
+            cause = strict_hint
+        else:
+            cause = (" Accuracy counts the same pairs accepted and the different pairs "
+                     "rejected.")  # fmt: skip
         raise CheckFailed(
             f"choose_threshold: you report accuracy {accuracy:.4f} at threshold {threshold:.4g}, "
             f"but calling 'same' every pair with distance <= {threshold:.4g} gets {measured:.4f} "
-            f"right ({case.describe()}). Accuracy counts the same pairs accepted and the "
-            "different pairs rejected."
+            f"right ({case.describe()}).{cause}"
         )
     if measured < best_accuracy - 1e-12:
+        fpr, tpr, thresholds = roc_points_reference(case.distances, case.same)
+        youden = float(thresholds[int(np.argmax(tpr - fpr))])
+        try_all = " Try every distinct distance as a threshold (and -inf), and keep the best."
+        maximised_j = (
+            " That threshold maximises tpr - fpr (Youden's J, which picks the best mean of the "
+            "accuracies on the same and on the different pairs); the chapter asks for the "
+            "accuracy over all pairs, which differs when one kind of pair is more common."
+        )
+        if threshold != youden:
+            cause = try_all
+        elif np.isfinite(youden):
+            cause = maximised_j
+        else:  # tpr - fpr <= 0 at every threshold: J keeps -inf, and so does a missed threshold
+            cause = (f"{try_all} Or you maximised tpr - fpr (Youden's J), which is never above "
+                     "0 here and so keeps -inf: the chapter asks for the accuracy over all pairs.")  # fmt: skip
         raise CheckFailed(
             f"choose_threshold: threshold {threshold:.4g} gets {measured:.4f} of the pairs right, "
-            f"but {best:.4g} gets {best_accuracy:.4f} ({case.describe()}). Try every distinct "
-            "distance as a threshold (and -inf), and keep the best."
+            f"but {best:.4g} gets {best_accuracy:.4f} ({case.describe()}).{cause}"
         )
     if threshold != best:
+        # Accepting with < gives the same answer as keeping the last of equals: both may apply.
+        cause = (
+            " Keep the first of the best thresholds (np.argmax returns the first); and if you "
+            "accept a pair when its distance is < the threshold, use <=: the threshold is the "
+            "largest distance still accepted."
+            if math.isclose(strict, best_accuracy, abs_tol=1e-9)
+            else ""
+        )
         raise CheckFailed(
             f"choose_threshold: thresholds {threshold:.4g} and {best:.4g} are equally accurate "
             f"({best_accuracy:.4f}); the chapter asks for the smallest one, {best:.4g} "
-            f"({case.describe()})."
+            f"({case.describe()}).{cause}"
         )
 
 
@@ -616,8 +763,7 @@ def compare_verify(verify: Callable, case: DatabaseCase) -> None:
         for k, name in enumerate(case.names):
             result = call_learner(verify, _image(q), name, _database(case), encoder,
                                   case.threshold, case=case.describe())  # fmt: skip
-            if not isinstance(result, tuple) or len(result) != 2:
-                raise CheckFailed("verify should return (distance, same), a tuple of 2.")
+            result = expect_tuple("verify", result, ("distance", "same"))
             distance = float(np.asarray(result[0]))
             expected = float(np.sum((case.table[q].astype(np.float64) - case.table[k]) ** 2))
             if not math.isclose(distance, expected, rel_tol=1e-5, abs_tol=1e-6):
@@ -644,8 +790,7 @@ def compare_who_is_it(who_is_it: Callable, case: DatabaseCase) -> None:
     for q in range(n, len(case.table)):
         result = call_learner(who_is_it, _image(q), _database(case), encoder, case.threshold,
                               case=case.describe())  # fmt: skip
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise CheckFailed("who_is_it should return (distance, name), a tuple of 2.")
+        result = expect_tuple("who_is_it", result, ("distance", "name"))
         distances = np.sum((people - case.table[q]) ** 2, axis=1)
         best = int(np.argmin(distances))
         expected = case.names[best] if distances[best] <= case.threshold else "unknown"
@@ -730,6 +875,16 @@ def _kind(layer) -> str:
     return kind
 
 
+def _input_layer_name(layer) -> str | None:
+    """The name of the layer whose output ``layer`` takes, or None when it cannot be told
+    (a layer called more than once, or one Keras does not record)."""
+    try:
+        history = getattr(layer.input, "_keras_history", None)
+    except (AttributeError, ValueError):
+        return None
+    return getattr(history[0], "name", None) if history else None
+
+
 def compare_build_encoder(build_encoder: Callable, input_shape=(32, 32, 3), embedding_size: int = 64,
                           seed: int = 0) -> None:  # fmt: skip
     """Every layer of the table by name, kind, output shape and parameters; unit-length outputs
@@ -762,8 +917,19 @@ def compare_build_encoder(build_encoder: Callable, input_shape=(32, 32, 3), embe
                 f'({case}). Convolutions use padding="same"; each pooling halves the size.'
             )
         if layer.count_params() != params:
+            hint = (f" The {shape[-1]} biases are missing (use_bias=False): the table keeps them "
+                    "(redundant before a batch norm, but the pre-trained weights have them)."
+                    if kind in ("Conv2D", "Dense") and layer.count_params() == params - shape[-1]
+                    else "")  # fmt: skip
             raise CheckFailed(f"build_encoder: layer {name!r} has {layer.count_params():,} "
-                              f"parameters; expected {params:,} ({case}).")  # fmt: skip
+                              f"parameters; expected {params:,} ({case}).{hint}")  # fmt: skip
+        if kind in ("Conv2D", "Dense") and layer.get_config().get("activation") != "linear":
+            raise CheckFailed(
+                f"build_encoder: layer {name!r} has activation={layer.get_config()['activation']!r}; "
+                "in the table it has none. Each convolution's ReLU comes after its batch norm, "
+                "as a layer of its own; the embedding is linear (a ReLU there would keep every "
+                "coordinate >= 0, and the embeddings would crowd into one corner of the sphere)."
+            )
     extra = [n for n, layer in found.items()
              if n not in {row[0] for row in table} and type(layer).__name__ != "InputLayer"]  # fmt: skip
     if extra:
@@ -771,6 +937,15 @@ def compare_build_encoder(build_encoder: Callable, input_shape=(32, 32, 3), embe
             f"build_encoder: layer {extra[0]!r} is not in the table ({case}). The encoder has "
             f"exactly the table's layers: {', '.join(row[0] for row in table)}."
         )
+    for (before, *_), (name, *_) in pairwise(table):
+        source = _input_layer_name(found[name])
+        if source is not None and source != before:
+            raise CheckFailed(
+                f"build_encoder: layer {name!r} takes its input from {source!r}; in the table it "
+                f"follows {before!r}. Each block is convolution, batch norm, ReLU (then the "
+                "pooling), in that order: the batch norm normalises the convolution's output "
+                "before the nonlinearity (Ioffe & Szegedy 2015)."
+            )
     if model.layers[-1].name != "l2_normalise":
         raise CheckFailed("build_encoder: the last layer should be 'l2_normalise', the "
                           f"normalisation; yours is {model.layers[-1].name!r}.")  # fmt: skip

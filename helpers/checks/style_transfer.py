@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.checks.common import CheckFailed, call_learner, expect_close, expect_shape, passed
+from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
 from helpers.gradients import numerical_gradient
 from helpers.references.style_transfer import (
     paper_content_cost,
@@ -252,9 +253,18 @@ def _compare_gram(gram_matrix: Callable, features: np.ndarray, what: str, refere
             "al. (2015, eq. 3) do not normalise the Gram matrix: G_ij = sum_k F_ik F_jk. The "
             "normalisation comes once, in E_l."
         )
-    expect_close(
-        "gram_matrix", got, expected, what="the Gram matrix", reference=reference, case=what
-    )
+    # Reshaping (1, n_H, n_W, n_C) straight to (n_C, n_H n_W) keeps the memory order, so each
+    # "channel row" holds values of every channel: a matrix of the right shape, wrongly filled.
+    scrambled = features.astype(np.float64).reshape(n_C, M)
+    causes = [(
+        "The features were reshaped straight to (n_C, n_H * n_W): a reshape keeps the memory "
+        "order, in which the channel varies fastest, so each row mixes all the channels. "
+        "Reshape to (n_H * n_W, n_C), one row per position, then G = X^T X (or transpose "
+        "before reshaping).",
+        lambda: scrambled @ scrambled.T,
+    )]  # fmt: skip
+    expect_close("gram_matrix", got, expected, what="the Gram matrix", reference=reference,
+                 case=what, causes=causes)  # fmt: skip
 
 
 def compare_gram_matrix(gram_matrix: Callable, case: FeatureCase) -> None:
@@ -270,48 +280,34 @@ def check_gram_matrix(gram_matrix: Callable) -> None:
     passed("gram_matrix", "the worked example [[6, 3], [3, 11]] and a 3 x 5 x 4 map match eq. 3.")
 
 
-# ------------------------------------------------------------------------ content_cost
-def _content_factors(shape) -> dict[str, float]:
+# ------------------------------------------------------- content_cost, layer_style_cost
+def _content_factors(shape, expected: float) -> dict[str, float]:
+    """The usual wrong versions of eq. 1, as {what the learner did: wrong / right}.
+
+    Args:
+        shape: the features' shape (1, n_H, n_W, n_C).
+        expected: the right cost 1/2 S, S the sum of squares (for the norm, sqrt(S)).
+    """
     n = int(np.prod(shape))
+    half_norm = 0.5 * np.sqrt(2 * expected) / expected if expected > 0 else np.nan
     return {
         "the 1/2 is missing": 2.0,
         f"you divided by 4 n_H n_W n_C = {4 * n} instead of multiplying by 1/2 (a common "
         "variant, not the paper's)": 1 / (2 * n),
         f"you took the mean of the squares (divided by n_H n_W n_C = {n}) without the 1/2": 2 / n,
         f"you took 1/2 of the mean (divided by n_H n_W n_C = {n})": 1 / n,
+        "you took 1/2 of the Euclidean norm of F - P (tf.norm), not of its square: sum the "
+        "squares (tf.reduce_sum(tf.square(...)))": half_norm,
     }
 
 
-def compare_content_cost(content_cost: Callable, case: FeatureCase) -> None:
-    """The learner's content cost and its derivative against eqs. 1 and 2, on one case."""
-    generated, content, _ = case.arrays()
-    what = case.describe()
-    value, grad = _gradient(
-        lambda P, F: call_learner(content_cost, P, F, name="content_cost", case=what),
-        [content, generated],
-        wrt=1,
-    )
-    got = _scalar("content_cost", value, what)
-    expected = paper_content_cost(content, generated)
-    _expect_value("content_cost", got, expected, what, _content_factors(generated.shape))
-    expected_grad = paper_content_gradient(content, generated)
-    _expect_gradient("content_cost", grad, expected_grad, what, "eq. 2 (F - P)")
+def _style_factors(shape, expected: float) -> dict[str, float]:
+    """The usual wrong normalisations of eq. 4, as {what the learner did: wrong / right}.
 
-
-def check_content_cost(content_cost: Callable) -> None:
-    """Visible check: the case worked by hand, then a random 4 x 3 x 5 case with its gradient."""
-    tf = _tf()
-    case = "the worked example (P = 0)"
-    value = call_learner(content_cost, tf.constant(HAND_CONTENT), tf.constant(HAND_FEATURES),
-                         name="content_cost", case=case)  # fmt: skip
-    got = _scalar("content_cost", value, case)
-    _expect_value("content_cost", got, HAND_CONTENT_COST, case, _content_factors((1, 2, 2, 2)))
-    compare_content_cost(content_cost, FeatureCase(shape=(1, 4, 3, 5), seed=11))
-    passed("content_cost", "the worked example gives 8.5, and a 4 x 3 x 5 map matches eq. 1 and its derivative eq. 2.")  # fmt: skip
-
-
-# -------------------------------------------------------------------- layer_style_cost
-def _style_factors(shape) -> dict[str, float]:
+    Args:
+        shape: the generated features' shape (1, n_H, n_W, n_C): N = n_C, M = n_H n_W.
+        expected: the right E_l (unused: every wrong version here is a constant factor).
+    """
     N, M = shape[-1], shape[1] * shape[2]
     return {
         "the 4 is missing": 4.0,
@@ -324,31 +320,72 @@ def _style_factors(shape) -> dict[str, float]:
     }
 
 
+# The two costs of one layer's features F: against the content features P (eqs. 1 and 2) and
+# against the style Gram matrix A (eqs. 4 and 6). Each: (cost, its derivative with respect to
+# F, the derivative's equation, the usual wrong normalisations).
+_LAYER_COSTS = {
+    "content_cost": (paper_content_cost, paper_content_gradient, "eq. 2 (F - P)", _content_factors),
+    "layer_style_cost": (paper_layer_style_cost, paper_layer_style_gradient, "eq. 6", _style_factors),
+}  # fmt: skip
+
+
+def _compare_layer_cost(name: str, fn: Callable, target: np.ndarray, generated: np.ndarray,
+                        what: str) -> None:  # fmt: skip
+    """The learner's ``name`` (a key of _LAYER_COSTS) and its derivative against the paper's.
+
+    Args:
+        name: "content_cost" or "layer_style_cost".
+        fn: the learner's function, called as fn(target, generated).
+        target: P (1, n_H, n_W, n_C) for the content cost, A (n_C, n_C) for the style cost.
+        generated: F (1, n_H, n_W, n_C), the generated image's features.
+        what: the case, for messages.
+    """
+    cost, derivative, equation, factors = _LAYER_COSTS[name]
+    value, grad = _gradient(
+        lambda T, F: call_learner(fn, T, F, name=name, case=what), [target, generated], wrt=1
+    )
+    got = _scalar(name, value, what)
+    expected = cost(target, generated)
+    _expect_value(name, got, expected, what, factors(generated.shape, expected))
+    _expect_gradient(name, grad, derivative(target, generated), what, equation)
+
+
+def _check_layer_cost(name: str, fn: Callable, target: np.ndarray, expected: float, what: str,
+                      compare: Callable, case: FeatureCase) -> None:  # fmt: skip
+    """The case worked by hand (the features HAND_FEATURES against ``target``, cost
+    ``expected``, described as ``what``), then ``compare(fn, case)`` on a random case."""
+    tf = _tf()
+    value = call_learner(fn, tf.constant(target), tf.constant(HAND_FEATURES), name=name, case=what)
+    got = _scalar(name, value, what)
+    factors = _LAYER_COSTS[name][3](HAND_FEATURES.shape, expected)
+    _expect_value(name, got, expected, what, factors)
+    compare(fn, case)
+
+
+def compare_content_cost(content_cost: Callable, case: FeatureCase) -> None:
+    """The learner's content cost and its derivative against eqs. 1 and 2, on one case."""
+    generated, content, _ = case.arrays()
+    _compare_layer_cost("content_cost", content_cost, content, generated, case.describe())
+
+
+def check_content_cost(content_cost: Callable) -> None:
+    """Visible check: the case worked by hand, then a random 4 x 3 x 5 case with its gradient."""
+    _check_layer_cost("content_cost", content_cost, HAND_CONTENT, HAND_CONTENT_COST,
+                      "the worked example (P = 0)", compare_content_cost, FeatureCase((1, 4, 3, 5), seed=11))  # fmt: skip
+    passed("content_cost", "the worked example gives 8.5, and a 4 x 3 x 5 map matches eq. 1 and its derivative eq. 2.")  # fmt: skip
+
+
 def compare_layer_style_cost(layer_style_cost: Callable, case: FeatureCase) -> None:
     """The learner's E_l and its derivative against eqs. 4 and 6, on one case."""
     generated, _, gram = case.arrays()
-    what = case.describe()
-    value, grad = _gradient(
-        lambda A, F: call_learner(layer_style_cost, A, F, name="layer_style_cost", case=what),
-        [gram, generated],
-        wrt=1,
-    )
-    got = _scalar("layer_style_cost", value, what)
-    expected = paper_layer_style_cost(gram, generated)
-    _expect_value("layer_style_cost", got, expected, what, _style_factors(generated.shape))
-    expected_grad = paper_layer_style_gradient(gram, generated)
-    _expect_gradient("layer_style_cost", grad, expected_grad, what, "eq. 6")
+    _compare_layer_cost("layer_style_cost", layer_style_cost, gram, generated, case.describe())
 
 
 def check_layer_style_cost(layer_style_cost: Callable) -> None:
     """Visible check: the case worked by hand, then a random 5 x 2 x 3 case with its gradient."""
-    tf = _tf()
-    case = "the worked example (A = [[4, 3], [3, 9]])"
-    value = call_learner(layer_style_cost, tf.constant(HAND_STYLE_GRAM), tf.constant(HAND_FEATURES),
-                         name="layer_style_cost", case=case)  # fmt: skip
-    got = _scalar("layer_style_cost", value, case)
-    _expect_value("layer_style_cost", got, HAND_LAYER_STYLE_COST, case, _style_factors((1, 2, 2, 2)))  # fmt: skip
-    compare_layer_style_cost(layer_style_cost, FeatureCase(shape=(1, 5, 2, 3), seed=12))
+    _check_layer_cost("layer_style_cost", layer_style_cost, HAND_STYLE_GRAM, HAND_LAYER_STYLE_COST,
+                      "the worked example (A = [[4, 3], [3, 9]])", compare_layer_style_cost,
+                      FeatureCase((1, 5, 2, 3), seed=12))  # fmt: skip
     passed("layer_style_cost", "the worked example gives 1/32, and a 5 x 2 x 3 map matches eq. 4 and its derivative eq. 6.")  # fmt: skip
 
 
@@ -418,12 +455,17 @@ def compare_total_cost(total_cost: Callable, J_content, J_style, alpha, beta) ->
     expected = alpha * J_content + beta * J_style
     if np.isclose(got, expected, rtol=RTOL):
         return
-    swapped = alpha * J_style + beta * J_content
-    cause = (
-        " That is alpha * J_style + beta * J_content: alpha weighs the content, beta the style."
-        if np.isclose(got, swapped, rtol=RTOL)
-        else ""
-    )
+    variants = {
+        " That is alpha * J_style + beta * J_content: alpha weighs the content, beta the style.":
+            alpha * J_style + beta * J_content,
+        " That is alpha * J_content + J_style: beta, the weight of the style, is missing.":
+            alpha * J_content + J_style,
+        " That is J_content + beta * J_style: alpha, the weight of the content, is missing.":
+            J_content + beta * J_style,
+        " That is the weighted sum divided by alpha + beta: eq. 7 is a plain weighted sum.":
+            expected / (alpha + beta),
+    }  # fmt: skip
+    cause = next((text for text, v in variants.items() if np.isclose(got, v, rtol=RTOL)), "")
     raise CheckFailed(f"total_cost on {what}: expected alpha * J_content + beta * J_style = {expected:.7g}, got {got:.7g}.{cause}")  # fmt: skip
 
 
@@ -522,7 +564,7 @@ def compare_train_step(train_step: Callable, case: StepCase) -> None:
     start, compute_costs = case.problem()
     generated = tf.Variable(start.copy())
     optimizer = keras.optimizers.SGD(learning_rate=case.lr)
-    value = call_learner(train_step, generated, compute_costs, optimizer, name="train_step", case=what)  # fmt: skip
+    value = _call_train_step(train_step, generated, compute_costs, optimizer, what)
     costs = _step_returns(value, what)
     before = [float(c) for c in compute_costs(start)]
     if not np.allclose(costs, before, rtol=1e-6):
@@ -533,18 +575,24 @@ def compare_train_step(train_step: Callable, case: StepCase) -> None:
             else ""
         )
         raise CheckFailed(f"train_step on {what}: it returned the costs {costs}; compute_costs gives {before} for the image before the step.{cause}")  # fmt: skip
-    x = start.copy()
-    picked, numeric = numerical_gradient(
-        lambda: float(compute_costs(x)[0]), x, epsilon=1e-6, count=x.size, seed=0
-    )
-    grad = np.empty(x.size)
-    grad[picked] = numeric
-    expected = np.clip(start - case.lr * grad.reshape(start.shape), 0.0, 1.0)
+
+    def numerical(k: int) -> np.ndarray:
+        """Centred differences of compute_costs(x)[k] (0: J, 1: J_content, 2: J_style)."""
+        x = start.copy()
+        picked, numeric = numerical_gradient(
+            lambda: float(compute_costs(x)[k]), x, epsilon=1e-6, count=x.size, seed=0
+        )
+        grad = np.empty(x.size)
+        grad[picked] = numeric
+        return grad.reshape(start.shape)
+
+    grad = numerical(0)
+    expected = np.clip(start - case.lr * grad, 0.0, 1.0)
     got = generated.numpy()
     if np.allclose(got, start):
         raise CheckFailed(f"train_step on {what}: the image did not change. Apply the gradient to the image with optimizer.apply_gradients([(grad, generated)]).")  # fmt: skip
-    unclipped = start - case.lr * grad.reshape(start.shape)
-    if np.allclose(got, np.clip(start + case.lr * grad.reshape(start.shape), 0, 1), atol=1e-6):
+    unclipped = start - case.lr * grad
+    if np.allclose(got, np.clip(start + case.lr * grad, 0, 1), atol=1e-6):
         raise CheckFailed(f"train_step on {what}: the image moved up the gradient, which raises the cost. Apply the gradient itself with the optimizer (it subtracts lr * gradient); do not negate it.")  # fmt: skip
     if np.allclose(got, unclipped, atol=1e-6) and not np.allclose(got, expected, atol=1e-6):
         raise CheckFailed(f"train_step on {what}: the step is right but some pixels are now outside [0, 1] (from {got.min():.3f} to {got.max():.3f}). Clip the image after the step: generated.assign(tf.clip_by_value(generated, 0.0, 1.0)).")  # fmt: skip
@@ -557,7 +605,33 @@ def compare_train_step(train_step: Callable, case: StepCase) -> None:
         case=what,
         rtol=1e-4,
         atol=1e-6,
+        causes=[
+            (
+                f"That step follows the gradient of {cost} alone; take the gradient of the total "
+                "cost J, the first of the three costs compute_costs returns.",
+                lambda k=k: np.clip(start - case.lr * numerical(k), 0.0, 1.0),
+            )
+            for k, cost in ((1, "J_content"), (2, "J_style"))
+        ],  # fmt: skip
     )
+
+
+def _call_train_step(train_step: Callable, generated, compute_costs: Callable, optimizer,
+                     what: str):  # fmt: skip
+    """train_step(generated, compute_costs, optimizer) through call_learner; the error Keras
+    raises for a gradient of None gets a note that names the usual cause."""
+    try:
+        return call_learner(train_step, generated, compute_costs, optimizer, name="train_step",
+                            case=what)  # fmt: skip
+    except ValueError as error:
+        if "No gradients provided" in str(error):
+            error.add_note(
+                "train_step: tape.gradient(J, generated) gave None, so the optimizer had no "
+                "gradient to apply. The tape records only what runs inside its `with "
+                "tf.GradientTape() as tape:` block: call compute_costs(generated) inside it, "
+                "and take tape.gradient(J, generated) after it."
+            )
+        raise
 
 
 def compare_train_step_lowers_cost(train_step: Callable, case: StepCase, steps: int = 20) -> None:
@@ -571,7 +645,7 @@ def compare_train_step_lowers_cost(train_step: Callable, case: StepCase, steps: 
     optimizer = keras.optimizers.Adam(learning_rate=0.05)
     first = float(compute_costs(start)[0])
     for _ in range(steps):
-        call_learner(train_step, generated, compute_costs, optimizer, name="train_step", case=what)
+        _call_train_step(train_step, generated, compute_costs, optimizer, what)
     last = float(compute_costs(generated.numpy())[0])
     if not last < 0.9 * first:
         raise CheckFailed(f"train_step on {what}: after {steps} Adam steps (learning rate 0.05) the cost went from {first:.5g} to {last:.5g}; it should fall by at least 10 %.")  # fmt: skip
