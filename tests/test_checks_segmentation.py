@@ -4,6 +4,8 @@ hand, a numerical gradient and Keras' own layers."""
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -177,88 +179,189 @@ def test_unwritten_function_says_to_write_it():
         checks.check_conv_transpose_forward(conv_transpose_forward)
 
 
-def test_same_padding_without_the_crop_is_explained():
-    broken = mutant(
-        CHAPTER, "conv_transpose_forward", ('    if padding == "same":', "    if False:")
-    )
-    with pytest.raises(CheckFailed, match=r'Z has shape \(1, 9, 7, 3\); expected \(1, 8, 6, 3\)\. With padding="same" the output is n \* stride: crop'):  # fmt: skip
-        checks.check_conv_transpose_forward(broken["conv_transpose_forward"])
+# The common wrong answers of every graded function, each planted in the solutions: the check
+# must name the cause, not only count the wrong values (helpers.checks.common.likely_cause).
+SKIP_THEN_POOL = (
+    '    skip = X\n    if pool:\n        X = layers.MaxPooling2D(2, name=f"{name}_pool")(X)\n'
+)
+BN_THEN_RELU = (
+    '        X = layers.BatchNormalization(name=f"{name}_bn{i}")(X)\n'
+    '        X = layers.Activation("relu", name=f"{name}_relu{i}")(X)\n'
+)
+RELU_THEN_BN = (
+    '        X = layers.Activation("relu", name=f"{name}_relu{i}")(X)\n'
+    '        X = layers.BatchNormalization(name=f"{name}_bn{i}")(X)\n'
+)
+COMMON_BUGS = {
+    "conv_transpose_forward, 'same' without the crop": (
+        "conv_transpose_forward",
+        ('    if padding == "same":', "    if False:"),
+        r'Z has shape \(1, 9, 7, 3\); expected \(1, 8, 6, 3\)\. With padding="same" the output is n \* stride: crop',
+    ),
+    "conv_transpose_forward, stride larger than the kernel": (
+        "conv_transpose_forward",
+        ("(n_H_prev - 1) * stride + max(f, stride)", "(n_H_prev - 1) * stride + f"),
+        ("(n_W_prev - 1) * stride + max(f, stride)", "(n_W_prev - 1) * stride + f"),
+        r"Z has shape \(2, 4, 7, 2\); expected \(2, 6, 9, 2\)\. When the stride is larger than the kernel",
+    ),
+    "conv_transpose_forward, copies not moved by the stride": (
+        "conv_transpose_forward",
+        ("top, left = h * stride, w * stride", "top, left = h, w"),
+        r"differs from the case worked by hand in the text on .* stride=2.* The copies are 1 pixel apart instead of `stride`",
+    ),
+    "conv_transpose_forward, overlaps overwritten": (
+        "conv_transpose_forward",
+        ("Z[:, top : top + f, left : left + f, :] += copy", "Z[:, top : top + f, left : left + f, :] = copy"),
+        r"stride=1.* the last one replaced the others \(the centre pixel holds 4, not 1 \+ 2 \+ 3 \+ 4 = 10\): add each copy",
+    ),
+    "conv_transpose_forward, no bias": (
+        "conv_transpose_forward",
+        ("    Z = Z + b\n", ""),
+        r"differs from keras\.layers\.Conv2DTranspose on A_prev of shape \(2, 3, 4, 3\).* These are the values without the bias",
+    ),
+    "conv_transpose_forward, kernel flipped": (
+        "conv_transpose_forward",
+        ('np.einsum("mc,ijck->mijk", A_prev[:, h, w, :], W)', 'np.einsum("mc,ijck->mijk", A_prev[:, h, w, :], W[::-1, ::-1])'),
+        r"Conv2DTranspose on .* the kernel turned by 180 degrees",
+    ),
+    "conv_transpose_forward, 'same' cropped at the end": (
+        "conv_transpose_forward",
+        ("start = max(f - stride, 0) // 2", "start = 0"),
+        r"padding='same'.* cropped at the wrong place: Keras crops \(f - stride\) // 2",
+    ),
+    "conv_transpose_forward, 'same' crop rounded up": (
+        "conv_transpose_forward",
+        ("start = max(f - stride, 0) // 2", "start = (max(f - stride, 0) + 1) // 2"),
+        r"padding='same'.* cropped at the wrong place",
+    ),
+    "conv_block, skip after the pooling": (
+        "conv_block",
+        (SKIP_THEN_POOL, '    if pool:\n        X = layers.MaxPooling2D(2, name=f"{name}_pool")(X)\n    skip = X\n'),
+        r"skip should be the output of the second ReLU \(down1_relu2\), before any pooling; it comes from 'down1_pool'",
+    ),
+    "conv_block, next_layer and skip swapped": (
+        "conv_block",
+        ("    return X, skip", "    return skip, X"),
+        r"yours are the other way round: return next_layer, skip",
+    ),
+    "conv_block, ReLU before the batch norm": (
+        "conv_block",
+        (BN_THEN_RELU, RELU_THEN_BN),
+        r"'down1_bn1' should read \['down1_conv1'\]; it reads \['down1_relu1'\]\. The batch norm comes before the ReLU",
+    ),
+    "conv_block, 'valid' convolutions": (
+        "conv_block",
+        ('padding="same", name=f"{name}_conv{i}"', 'name=f"{name}_conv{i}"'),
+        r"'down1_conv1' should have padding='same'; it has 'valid'",
+    ),
+    "conv_block, pooling at the bottom": (
+        "conv_block",
+        ("    if pool:\n", "    if True:\n"),
+        r"layers the block should not have: \['bottom_pool'\]\. With pool=False \(the bottom of the U\) there is no pooling",
+    ),
+    "upsampling_block, skip concatenated first": (
+        "upsampling_block",
+        ("([X, skip])", "([skip, X])"),
+        r"'up1_concat' should read \['up1_up', '.*'\]; it reads \['.*', 'up1_up'\]",
+    ),
+    "upsampling_block, a checkerboard kernel": (
+        "upsampling_block",
+        ("Conv2DTranspose(n_filters, 2,", "Conv2DTranspose(n_filters, 3,"),
+        r"'up1_up' should have kernel_size=\(2, 2\); it has \(3, 3\)",
+    ),
+    "unet, no skip connections": (
+        "unet",
+        ("skip = skip_tensors[level] if skips else None", "skip = None"),
+        r"no layer named 'up2_concat'",
+    ),
+    "unet, skips=False ignored": (
+        "unet",
+        ("skip = skip_tensors[level] if skips else None", "skip = skip_tensors[level]"),
+        r"skips=False.*'up2_conv1' should be a Conv2D reading \['up2_up'\].* With skips=False pass None as the skip",
+    ),
+    "unet, softmax logits": (
+        "unet",
+        ('Conv2D(num_classes, 1, name="logits")', 'Conv2D(num_classes, 1, activation="softmax", name="logits")'),
+        r"'logits' should be a 1 x 1 Conv2D with 6 filters and no activation",
+    ),
+    "unet, expanding blocks one level too wide": (
+        "unet",
+        ('X = upsampling_block(X, skip, widths[level - 1], f"up{level}")', 'X = upsampling_block(X, skip, widths[level], f"up{level}")'),
+        r"'up2_up' should have 8 filters, the width of its level \(up2: widths\[1\]\); it has 16\. Block up\{i\} has the filters of down\{i\}",
+    ),
+    "mean_iou, absent classes counted as 0": (
+        "mean_iou",
+        ("mean = float(np.nanmean(per_class))", "mean = float(np.nan_to_num(per_class).mean())"),
+        r"the mean should be \(1/2 \+ 2/3\) / 2 = 0\.5833 \(class 2 is in neither map, so it is left out\); you have 0\.3889",
+    ),
+    "mean_iou, np.mean over NaN": (
+        "mean_iou",
+        ("mean = float(np.nanmean(per_class))", "mean = float(np.mean(per_class))"),
+        r"you have nan\. np\.mean of per_class is NaN when a class is NaN: use np\.nanmean",
+    ),
+    "mean_iou, recall": (
+        "mean_iou",
+        ("union = np.sum(truth | predicted)", "union = np.sum(truth)"),
+        r"per_class should be \[0\.5, 0\.667, nan\]; you have \[0\.5, 1\.0, nan\]\. It looks like you divided by the class's pixels in the truth, its recall",
+    ),
+    "mean_iou, precision": (
+        "mean_iou",
+        ("union = np.sum(truth | predicted)", "union = np.sum(predicted)"),
+        r"you have \[1\.0, 0\.667, nan\]\. It looks like you divided by the class's pixels in the prediction, its precision",
+    ),
+    "mean_iou, Dice": (
+        "mean_iou",
+        ("per_class[c] = np.sum(truth & predicted) / union", "per_class[c] = 2 * np.sum(truth & predicted) / (np.sum(truth) + np.sum(predicted))"),
+        r"It looks like that is the Dice coefficient",
+    ),
+}  # fmt: skip
 
 
-def test_stride_larger_than_the_kernel_is_explained():
-    broken = mutant(CHAPTER, "conv_transpose_forward", ("(n_H_prev - 1) * stride + max(f, stride)", "(n_H_prev - 1) * stride + f"), ("(n_W_prev - 1) * stride + max(f, stride)", "(n_W_prev - 1) * stride + f"))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"Z has shape \(2, 4, 7, 2\); expected \(2, 6, 9, 2\)\. When the stride is larger than the kernel"):  # fmt: skip
-        checks.check_conv_transpose_forward(broken["conv_transpose_forward"])
+@pytest.mark.parametrize("bug", COMMON_BUGS)
+def test_common_wrong_answers_get_their_cause(bug):
+    name, *replacements, message = COMMON_BUGS[bug]
+    broken = mutant(CHAPTER, name, *replacements)[name]
+    with pytest.raises(CheckFailed, match=message):
+        getattr(checks, f"check_{name}")(broken)
 
 
-def test_copies_without_the_stride_fail_on_the_hand_case():
-    broken = mutant(CHAPTER, "conv_transpose_forward", ("top, left = h * stride, w * stride", "top, left = h, w"))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"differs from the case worked by hand in the text on A_prev of shape \(1, 2, 2, 1\), W of shape \(2, 2, 1, 1\), stride=2"):  # fmt: skip
-        checks.check_conv_transpose_forward(broken["conv_transpose_forward"])
-
-
-def test_a_missing_bias_is_found_against_keras():
+def test_hidden_cases_name_the_cause_too():
+    """The causes are named on the hidden tests' random cases as well, not only on the visible
+    check's: a missing bias, and the absent classes of mean_iou counted as 0."""
     broken = mutant(CHAPTER, "conv_transpose_forward", ("    Z = Z + b\n", ""))
-    with pytest.raises(CheckFailed, match=r"differs from keras\.layers\.Conv2DTranspose on A_prev of shape \(2, 3, 4, 3\)"):  # fmt: skip
-        checks.check_conv_transpose_forward(broken["conv_transpose_forward"])
-
-
-def test_absent_classes_counted_as_zero_are_named():
+    case = next(checks.random_conv_transpose_cases(seed=1505, count=1))
+    with pytest.raises(CheckFailed, match=r"These are the values without the bias"):
+        checks.compare_conv_transpose_forward(broken["conv_transpose_forward"], case)
     broken = mutant(CHAPTER, "mean_iou", ("mean = float(np.nanmean(per_class))", "mean = float(np.nan_to_num(per_class).mean())"))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"the mean should be \(1/2 \+ 2/3\) / 2 = 0\.5833 \(class 2 is in neither map, so it is left out\); you have 0\.3889"):  # fmt: skip
-        checks.check_mean_iou(broken["mean_iou"])
     case = next(c for c in checks.random_iou_cases(seed=1505, count=12)
                 if np.isnan(references.mean_iou_reference(c.y_true, c.y_pred, c.num_classes)[1]).any())  # fmt: skip
     with pytest.raises(CheckFailed, match=r"classes in neither map were counted as 0; leave them out of the mean"):  # fmt: skip
         checks.compare_mean_iou(broken["mean_iou"], case)
-
-
-def test_recall_instead_of_iou_is_named():
-    broken = mutant(CHAPTER, "mean_iou", ("union = np.sum(truth | predicted)", "union = np.sum(truth | (predicted & truth))"))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"per_class should be \[0\.5, 0\.667, nan\]; you have \[0\.5, 1\.0, nan\]"):  # fmt: skip
-        checks.check_mean_iou(broken["mean_iou"])
+    broken = mutant(CHAPTER, "mean_iou", ("union = np.sum(truth | predicted)", "union = np.sum(truth)"))  # fmt: skip
     case = next(c for c in checks.random_iou_cases(seed=1505, count=12)
                 if not (set(np.unique(c.y_pred)) - set(np.unique(c.y_true))))  # fmt: skip
     with pytest.raises(CheckFailed, match=r"its recall; IoU divides by the union"):
         checks.compare_mean_iou(broken["mean_iou"], case)
 
 
-def test_skip_after_the_pooling_is_named():
-    broken = mutant(CHAPTER, "conv_block", (
-        '    skip = X\n    if pool:\n        X = layers.MaxPooling2D(2, name=f"{name}_pool")(X)\n',
-        '    if pool:\n        X = layers.MaxPooling2D(2, name=f"{name}_pool")(X)\n    skip = X\n'))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"skip should be the output of the second ReLU \(down1_relu2\), before any pooling; it comes from 'down1_pool'"):  # fmt: skip
-        checks.check_conv_block(broken["conv_block"])
-
-
-def test_valid_convolutions_are_named():
-    broken = mutant(CHAPTER, "conv_block", ('padding="same", name=f"{name}_conv{i}"', 'name=f"{name}_conv{i}"'))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"'down1_conv1' should have padding='same'; it has 'valid'"):  # fmt: skip
-        checks.check_conv_block(broken["conv_block"])
-
-
-def test_skip_concatenated_first_is_named():
-    broken = mutant(CHAPTER, "upsampling_block", ("([X, skip])", "([skip, X])"))
-    with pytest.raises(CheckFailed, match=r"'up1_concat' should read \['up1_up', '.*'\]; it reads \['.*', 'up1_up'\]"):  # fmt: skip
+def test_concatenation_errors_in_the_learners_code_get_a_note():
+    """A transposed convolution without strides=2 makes Keras' Concatenate fail inside the
+    learner's function: the error stays theirs (their frames), with a note naming the cause."""
+    broken = mutant(CHAPTER, "upsampling_block", ("Conv2DTranspose(n_filters, 2, strides=2,", "Conv2DTranspose(n_filters, 2,"))  # fmt: skip
+    with pytest.raises(ValueError, match="Concatenate") as raised:
         checks.check_upsampling_block(broken["upsampling_block"])
-
-
-def test_a_checkerboard_kernel_is_named():
-    broken = mutant(CHAPTER, "upsampling_block", ("Conv2DTranspose(n_filters, 2,", "Conv2DTranspose(n_filters, 3,"))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"'up1_up' should have kernel_size=\(2, 2\); it has \(3, 3\)"):  # fmt: skip
-        checks.check_upsampling_block(broken["upsampling_block"])
-
-
-def test_a_unet_without_skips_is_caught():
-    broken = mutant(CHAPTER, "unet", ("skip = skip_tensors[level] if skips else None", "skip = None"))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"no layer named 'up2_concat'"):
+    assert any("strides=2" in note for note in raised.value.__notes__)
+    broken = mutant(CHAPTER, "unet", ('conv_block(X, widths[-1], "bottom", pool=False)', 'conv_block(X, widths[-1], "bottom")'))  # fmt: skip
+    with pytest.raises(ValueError, match="Concatenate") as raised:
         checks.check_unet(broken["unet"])
+    assert any("the bottom block does not pool" in note for note in raised.value.__notes__)
 
 
-def test_softmax_logits_are_named():
-    broken = mutant(CHAPTER, "unet", ('Conv2D(num_classes, 1, name="logits")', 'Conv2D(num_classes, 1, activation="softmax", name="logits")'))  # fmt: skip
-    with pytest.raises(CheckFailed, match=r"'logits' should be a 1 x 1 Conv2D with 6 filters and no activation"):  # fmt: skip
-        checks.check_unet(broken["unet"])
+def test_a_wrong_answer_without_a_known_cause_gets_the_count_alone():
+    broken = mutant(CHAPTER, "conv_transpose_forward", ("    Z = Z + b\n", "    Z = Z + 2 * b\n"))
+    with pytest.raises(CheckFailed) as raised:
+        checks.check_conv_transpose_forward(broken["conv_transpose_forward"])
+    assert re.search(r"values are wrong\. .* keras\.layers\.Conv2DTranspose gives -?[\d.]+\.$", str(raised.value))  # fmt: skip
 
 
 def test_the_zeroed_up_sampling_test_tells_skips_from_none(solved):

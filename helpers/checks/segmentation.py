@@ -14,7 +14,11 @@
 - ``mean_iou`` is compared with ``keras.metrics.MeanIoU`` after a case worked by hand.
 
 Each graded function has a ``check_*`` (the visible part), ``compare_*`` for one case and
-``random_*_cases`` for the hidden tests. Every ``check_*`` and ``compare_*`` returns None: nbgrader
+``random_*_cases`` for the hidden tests. When the answer is wrong in one of the usual ways (a
+forgotten bias, a flipped kernel, a "same" crop on the wrong side, overlaps overwritten, the batch
+norm after the ReLU, the skip taken after the pooling, the wrong widths, recall or Dice for IoU,
+np.mean over NaN, ...) the message names that cause; ``COMMON_BUGS`` in
+``tests/test_checks_segmentation.py`` plants each one. Every ``check_*`` and ``compare_*`` returns None: nbgrader
 reads the value of a test cell's last line as partial credit.
 """
 
@@ -32,8 +36,10 @@ from helpers.checks.common import (
     expect_close,
     expect_shape,
     expect_tuple,
+    likely_cause,
     passed,
 )
+from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
 from helpers.checks.models import inbound_layers, layer_kind
 from helpers.references import segmentation as references
 from helpers.references.common import load_keras
@@ -121,13 +127,52 @@ def _conv_transpose_result(fn: Callable, case: TransposeCase) -> np.ndarray:
     return Z
 
 
+def conv_transpose_causes(case: TransposeCase) -> list[tuple[str, Callable]]:
+    """The usual wrong answers of ``conv_transpose_forward`` on ``case``, each computed with the
+    Keras reference: (sentence naming the cause, what that bug gives)."""
+    A, W, b, s, padding = case.A_prev, case.W, case.b, case.stride, case.padding
+    reference = references.conv_transpose_reference
+    f = W.shape[0]
+
+    def not_strided():  # every copy one pixel from the previous one, in a "valid"-sized output
+        if padding != "valid":
+            raise ValueError("only the valid size is simple to place")
+        packed = reference(A, W, 0 * b, 1, "valid")  # (n - 1) + f per axis
+        Z = np.zeros(case.output_shape)
+        Z[:, : packed.shape[1], : packed.shape[2], :] = packed
+        return Z + b
+
+    def cropped_from(start):  # the full output cropped for "same" from another start
+        if padding != "same" or f <= s:
+            raise ValueError("no crop to get wrong")
+        full = reference(A, W, 0 * b, s, "valid")
+        n_H, n_W = case.output_shape[1:3]
+        return full[:, start : start + n_H, start : start + n_W, :] + b
+
+    crop = ('The "same" output is cropped at the wrong place: Keras crops (f - stride) // 2 rows '
+            "and columns at the start (rounded down) and the rest at the end.")  # fmt: skip
+    return [
+        ("These are the values without the bias: add b to every output pixel (after the crop "
+         'for "same").', lambda: reference(A, W, 0 * b, s, padding)),
+        ("These are the values with the kernel turned by 180 degrees: input pixel (h, w) adds "
+         "W[i, j] itself at (h * stride + i, w * stride + j). (A flip belongs to the other way of "
+         "writing it, a convolution of the input spread out with zeros.)",
+         lambda: reference(A, W[::-1, ::-1], b, s, padding)),
+        ("The copies are 1 pixel apart instead of `stride`: input pixel (h, w) writes its copy "
+         "starting at (h * stride, w * stride).", not_strided),
+        (crop, lambda: cropped_from(0)),
+        (crop, lambda: cropped_from((f - s + 1) // 2)),
+    ]  # fmt: skip
+
+
 def compare_conv_transpose_forward(fn: Callable, case: TransposeCase) -> None:
     """One case against ``keras.layers.Conv2DTranspose`` with the same weights."""
     Z = _conv_transpose_result(fn, case)
     expected = references.conv_transpose_reference(case.A_prev, case.W, case.b, case.stride,
                                                    case.padding)  # fmt: skip
     expect_close("conv_transpose_forward", Z, expected, what="Z", case=case.describe(),
-                 reference="keras.layers.Conv2DTranspose", rtol=1e-4, atol=1e-4)  # fmt: skip
+                 reference="keras.layers.Conv2DTranspose", rtol=1e-4, atol=1e-4,
+                 causes=conv_transpose_causes(case))  # fmt: skip
 
 
 def hand_cases() -> list[tuple[TransposeCase, np.ndarray]]:
@@ -143,12 +188,24 @@ def hand_cases() -> list[tuple[TransposeCase, np.ndarray]]:
     ]
 
 
+# The first hand case (stride 1) with each copy *replacing* what the earlier ones wrote instead
+# of adding to it: pixel (h, w) = (0, 0) writes 1s on rows 0-1 x columns 0-1, (0, 1) writes 2s on
+# rows 0-1 x columns 1-2, (1, 0) 3s on rows 1-2 x columns 0-1, and (1, 1) 4s on rows 1-2 x
+# columns 1-2; what is left is the last copy to reach each pixel.
+OVERWRITTEN_STRIDE_1 = np.array([[1, 2, 2], [3, 4, 4], [3, 4, 4]], dtype=float).reshape(1, 3, 3, 1)
+OVERWRITTEN = ("Where copies overlap, the last one replaced the others (the centre pixel holds 4, "
+               "not 1 + 2 + 3 + 4 = 10): add each copy into the output (+=), do not assign it.")  # fmt: skip
+
+
 def check_conv_transpose_forward(fn: Callable) -> None:
     """The two hand cases, then Conv2DTranspose on a few fixed shapes, both paddings."""
     for case, expected in hand_cases():
         Z = _conv_transpose_result(fn, case)
+        causes = conv_transpose_causes(case)
+        if case.stride == 1:
+            causes.append((OVERWRITTEN, lambda: OVERWRITTEN_STRIDE_1))
         expect_close("conv_transpose_forward", Z, expected, what="Z", case=case.describe(),
-                     reference="the case worked by hand in the text")  # fmt: skip
+                     reference="the case worked by hand in the text", causes=causes)  # fmt: skip
     rng = np.random.default_rng(6)
     shapes = [  # (m, n_H, n_W, n_C_prev, n_C, f, stride, padding)
         (2, 3, 4, 3, 2, 3, 2, "valid"), (1, 4, 3, 2, 3, 3, 2, "same"),
@@ -212,29 +269,46 @@ def compare_mean_iou(fn: Callable, case: IoUCase) -> None:
         )
     got, want = np.where(absent, 0.0, per_class), np.where(absent, 0.0, expected)
     if not np.allclose(got, want, atol=1e-6):
-        recall = np.allclose(got, _recall(case), atol=1e-6)
-        hint = (" (you divided by the class's pixels in the truth, its recall; IoU divides by the "
-                "union of truth and prediction)" if recall else "")  # fmt: skip
+        cause = likely_cause(got, iou_causes(case.y_true, case.y_pred, case.num_classes), atol=1e-6)
+        hint = f" ({cause})" if cause else ""
         expect_close(name, got, want, what="per_class", reference="keras.metrics.MeanIoU",
                      case=case.describe() + hint)  # fmt: skip
     mean = as_array(name, mean, what="mean")
     if mean.shape != () or not np.isclose(float(mean), expected_mean, atol=1e-6):
-        zero_filled = float(np.where(absent, 0.0, expected).mean())
-        hint = ("It looks like the classes in neither map were counted as 0; leave them out of the "
-                "mean (np.nanmean)." if np.isclose(float(np.ravel(mean)[0]), zero_filled, atol=1e-6)
-                else "The mean is over the classes present in either map.")  # fmt: skip
         raise CheckFailed(f"{name} on {case.describe()}: the mean should be {expected_mean:.6f} "
-                          f"(keras.metrics.MeanIoU); you have {np.ravel(mean)[0]:.6f}. {hint}")  # fmt: skip
+                          f"(keras.metrics.MeanIoU); you have {np.ravel(mean)[0]:.6f}. "
+                          f"{_mean_hint(np.ravel(mean)[0], expected)}")  # fmt: skip
 
 
-def _recall(case: IoUCase) -> np.ndarray:
-    """Each class's intersection over its pixels in the truth (0 where it has none): a bug."""
-    out = np.zeros(case.num_classes)
-    for c in range(case.num_classes):
-        truth = case.y_true == c
-        if truth.any():
-            out[c] = np.sum(truth & (case.y_pred == c)) / truth.sum()
-    return out
+def _mean_hint(mean: float, expected_per_class: np.ndarray) -> str:
+    """Why a mean IoU is wrong when the per-class IoUs are right."""
+    if np.isnan(mean):
+        return ("np.mean of per_class is NaN as soon as one class is in neither map: leave those "
+                "classes out of the mean (np.nanmean).")  # fmt: skip
+    if np.isclose(mean, float(np.nan_to_num(expected_per_class).mean()), atol=1e-6):
+        return ("It looks like the classes in neither map were counted as 0; leave them out of the "
+                "mean (np.nanmean).")  # fmt: skip
+    return "The mean is over the classes present in either map."
+
+
+def iou_causes(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> list:
+    """The usual wrong per-class measures in place of the IoU, as (sentence, values) pairs, 0
+    for a class in neither map (the check compares with NaN replaced by 0)."""
+    inter = np.array([np.sum((y_true == c) & (y_pred == c)) for c in range(num_classes)], float)
+    truth = np.array([np.sum(y_true == c) for c in range(num_classes)], float)
+    predicted = np.array([np.sum(y_pred == c) for c in range(num_classes)], float)
+
+    def ratio(top, bottom):
+        return np.divide(top, bottom, out=np.zeros(num_classes), where=bottom > 0)
+
+    return [
+        ("you divided by the class's pixels in the truth, its recall; IoU divides by the union "
+         "of truth and prediction", lambda: ratio(inter, truth)),
+        ("you divided by the class's pixels in the prediction, its precision; IoU divides by "
+         "the union of truth and prediction", lambda: ratio(inter, predicted)),
+        ("that is the Dice coefficient, 2 |T and P| / (|T| + |P|); IoU is |T and P| / |T or P|, "
+         "the intersection over the union", lambda: ratio(2 * inter, truth + predicted)),
+    ]  # fmt: skip
 
 
 def check_mean_iou(fn: Callable) -> None:
@@ -246,12 +320,16 @@ def check_mean_iou(fn: Callable) -> None:
     per_class = as_array(name, per_class, what="per_class")
     expect_shape(name, per_class, (3,), what="per_class", hint="One IoU per class.")
     if not (np.allclose(per_class[:2], [1 / 2, 2 / 3]) and np.isnan(per_class[2])):
+        cause = likely_cause(np.nan_to_num(per_class), iou_causes(y_true, y_pred, 3), atol=1e-6)
         raise CheckFailed(f"{name}, on the case worked by hand: per_class should be [0.5, 0.667, "
-                          f"nan]; you have {np.round(per_class, 3).tolist()}.")  # fmt: skip
+                          f"nan]; you have {np.round(per_class, 3).tolist()}."
+                          + (f" It looks like {cause}." if cause else ""))  # fmt: skip
     if not np.isclose(float(np.ravel(as_array(name, mean, what="mean"))[0]), 7 / 12):
         raise CheckFailed(f"{name}, on the case worked by hand: the mean should be (1/2 + 2/3) / 2 "
                           f"= 0.5833 (class 2 is in neither map, so it is left out); you have "
-                          f"{float(np.ravel(mean)[0]):.4f}.")  # fmt: skip
+                          f"{float(np.ravel(mean)[0]):.4f}."
+                          + (" np.mean of per_class is NaN when a class is NaN: use np.nanmean."
+                             if np.isnan(float(np.ravel(mean)[0])) else ""))  # fmt: skip
     for case in random_iou_cases(seed=60, count=6):
         compare_mean_iou(fn, case)
     passed(name, "the case worked by hand and keras.metrics.MeanIoU on 6 random pairs of maps")
@@ -285,7 +363,7 @@ def _expect_layers(fname: str, model, roles: dict, filters: int, describe: str) 
         got_reads = inbound_layers(layer)
         if got_reads != reads:
             raise CheckFailed(f"{fname} on {describe}: {lname!r} should read {reads}; it reads "
-                              f"{got_reads}.")  # fmt: skip
+                              f"{got_reads}.{_order_hint(kind, got_reads)}")  # fmt: skip
         config = layer.get_config()
         wanted = {
             "Conv2D": dict(filters=filters, kernel_size=(3, 3), strides=(1, 1), padding="same",
@@ -301,7 +379,17 @@ def _expect_layers(fname: str, model, roles: dict, filters: int, describe: str) 
                                   f"it has {config.get(key)!r}.")  # fmt: skip
     extra = sorted(set(present) - set(roles))
     if extra:
-        raise CheckFailed(f"{fname} on {describe}: layers the block should not have: {extra}.")
+        hint = (" With pool=False (the bottom of the U) there is no pooling: next_layer is skip "
+                "itself." if any(e.endswith("_pool") for e in extra) else "")  # fmt: skip
+        raise CheckFailed(f"{fname} on {describe}: layers the block should not have: {extra}.{hint}")  # fmt: skip
+
+
+def _order_hint(kind: str, got_reads: list) -> str:
+    """A sentence when a batch norm reads a ReLU: the two were swapped."""
+    if kind == "BatchNormalization" and any("relu" in r for r in got_reads):
+        return (" The batch norm comes before the ReLU: convolution, batch norm, ReLU (Ioffe and "
+                "Szegedy 2015 normalise the input of the nonlinearity).")  # fmt: skip
+    return ""
 
 
 def _randomise(model, rng: np.random.Generator) -> dict:
@@ -386,6 +474,34 @@ def _model_of(fname: str, output, inputs):
                           f"you were given ({error}).") from None  # fmt: skip
 
 
+UP_CONCAT_HINT = (
+    "The likely cause: the concatenation needs the up-sampled tensor and the skip at the same "
+    'height and width; Conv2DTranspose(n_filters, 2, strides=2, padding="same") doubles them, '
+    "and it is its output, not X, that is concatenated with the skip."
+)
+UNET_CONCAT_HINT = (
+    "The likely cause: up{i} concatenates with the skip of down{i}, the tensor of the same height "
+    "and width (the second value conv_block returns, before the pooling), and the bottom block "
+    "does not pool (pool=False)."
+)
+
+
+class _concatenate_hint:
+    """Add a note naming the likely cause to a Keras error about a concatenation's shapes raised
+    inside the learner's code (the learner's frames are kept: the error is theirs)."""
+
+    def __init__(self, note: str):
+        self.note = note
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if isinstance(error, ValueError) and "Concatenate" in str(error):
+            error.add_note(self.note)
+        return False
+
+
 def compare_conv_block(fn: Callable, case: BlockCase) -> None:
     """One contracting block: its layers by name, then its numbers against TensorFlow ops."""
     k, fname = load_keras(), "conv_block"
@@ -401,6 +517,10 @@ def compare_conv_block(fn: Callable, case: BlockCase) -> None:
         roles[f"{case.name}_pool"] = ("MaxPooling2D", [f"{case.name}_relu2"])
     _expect_layers(fname, model, roles, case.n_filters, describe)
     skip_from = skip._keras_history.operation.name
+    if skip_from == f"{case.name}_pool" and nxt._keras_history.operation.name == f"{case.name}_relu2":  # fmt: skip
+        raise CheckFailed(f"{fname} on {describe}: the first value returned should be the pooled "
+                          f"tensor ({case.name}_pool) and the second the skip ({case.name}_relu2); "
+                          "yours are the other way round: return next_layer, skip.")  # fmt: skip
     if skip_from != f"{case.name}_relu2":
         raise CheckFailed(f"{fname} on {describe}: skip should be the output of the second ReLU "
                           f"({case.name}_relu2), before any pooling; it comes from {skip_from!r}.")  # fmt: skip
@@ -423,7 +543,8 @@ def compare_upsampling_block(fn: Callable, case: BlockCase) -> None:
     n_H, n_W, _ = case.input_shape
     x_in = k.Input(shape=case.input_shape)
     skip_in = k.Input(shape=(2 * n_H, 2 * n_W, case.skip_channels)) if case.skip_channels else None
-    output = call_learner(fn, x_in, skip_in, case.n_filters, case.name, name=fname, case=describe)
+    with _concatenate_hint(UP_CONCAT_HINT):
+        output = call_learner(fn, x_in, skip_in, case.n_filters, case.name, name=fname, case=describe)  # fmt: skip
     model = _model_of(fname, output, [x_in, skip_in] if skip_in is not None else x_in)
     x_name = x_in._keras_history.operation.name
     roles = {f"{case.name}_up": ("Conv2DTranspose", [x_name])}
@@ -487,6 +608,15 @@ def unet_parameters(widths, n_C_in: int, num_classes: int, skips: bool = True) -
     return total + widths[0] * num_classes + num_classes
 
 
+def _width_index(level: str, widths) -> int:
+    """Which entry of widths a block uses: down{i} and up{i} widths[i - 1], bottom the last."""
+    return (
+        len(widths) - 1
+        if level == "bottom"
+        else int(level.removeprefix("down").removeprefix("up")) - 1
+    )
+
+
 def _unet_roles(widths, input_name: str, skips: bool) -> dict:
     """{layer name: (kind, reads, filters)} of the whole U-Net."""
     roles, previous = {}, input_name
@@ -515,8 +645,9 @@ def _unet_roles(widths, input_name: str, skips: bool) -> dict:
 def _build_unet(fn: Callable, input_shape, num_classes, widths, skips):
     k, fname = load_keras(), "unet"
     describe = f"input_shape={input_shape}, num_classes={num_classes}, widths={widths}, skips={skips}"  # fmt: skip
-    model = call_learner(fn, input_shape, num_classes, widths=widths, skips=skips, name=fname,
-                         case=describe)  # fmt: skip
+    with _concatenate_hint(UNET_CONCAT_HINT):
+        model = call_learner(fn, input_shape, num_classes, widths=widths, skips=skips, name=fname,
+                             case=describe)  # fmt: skip
     if not isinstance(model, k.Model):
         raise CheckFailed(f"{fname} should return a keras.Model; got {type(model).__name__}.")
     return model, describe
@@ -533,14 +664,22 @@ def compare_unet(fn: Callable, input_shape=(16, 16, 3), num_classes=6, widths=(4
                           f"(one logit per class for every pixel); it has {tuple(model.output.shape)}.")  # fmt: skip
     input_name = model.inputs[0]._keras_history.operation.name
     present = {layer.name: layer for layer in model.layers}
-    for lname, (kind, reads, _filters) in _unet_roles(widths, input_name, skips).items():
+    for lname, (kind, reads, filters) in _unet_roles(widths, input_name, skips).items():
         if lname not in present:
             raise CheckFailed(f"{fname} on {describe}: no layer named {lname!r}. Use the block "
                               "names of the text: down1, down2, ..., bottom, ..., up2, up1, logits.")  # fmt: skip
         got_reads = inbound_layers(present[lname])
         if got_reads != reads or layer_kind(present[lname]) != kind:
+            hint = (" With skips=False pass None as the skip: no concatenation."
+                    if not skips and any(r.endswith("_concat") for r in got_reads) else "")  # fmt: skip
             raise CheckFailed(f"{fname} on {describe}: {lname!r} should be a {kind} reading {reads}; "
-                              f"it is a {layer_kind(present[lname])} reading {got_reads}.")  # fmt: skip
+                              f"it is a {layer_kind(present[lname])} reading {got_reads}.{hint}")  # fmt: skip
+        got_filters = present[lname].get_config().get("filters", filters)  # a batch norm: none
+        if filters is not None and got_filters != filters:
+            level = lname.split("_")[0]
+            raise CheckFailed(f"{fname} on {describe}: {lname!r} should have {filters} filters, the "
+                              f"width of its level ({level}: widths[{_width_index(level, widths)}]); "
+                              f"it has {got_filters}. Block up{{i}} has the filters of down{{i}}.")  # fmt: skip
     logits = present["logits"].get_config()
     if logits["kernel_size"] != (1, 1) or logits["activation"] != "linear" or logits["filters"] != num_classes:  # fmt: skip
         raise CheckFailed(f"{fname} on {describe}: 'logits' should be a 1 x 1 Conv2D with "

@@ -166,22 +166,26 @@ def pretrain_segmentation(out: Path | None = None, images: int | None = None,
     """Train chapter 06's U-Net and its twin without skips from scratch; save both, and checksums.
 
     The networks (``unet()``, ``unet(skips=False)``), the data (``SCENES``, the test scenes) and
-    the recipe (``train_unet``, ``PRETRAIN_SCENES``, ``PRETRAIN_EPOCHS``, ``PRETRAIN_RATES``: one
-    cosine cycle per peak learning rate, each re-seeded) all come from the
-    chapter's notebook (:func:`chapter_namespace`); both networks get the same scenes, the same
-    seed and the same schedule, so that the chapter's ablation compares like with like.
+    the recipe (``train_unet`` with its ``dihedral`` augmentation, ``PRETRAIN_SCENES``,
+    ``PRETRAIN_EPOCHS``) all come from the chapter's notebook (:func:`chapter_namespace`); both
+    networks get the same scenes, the same seed, the same augmentation and the same schedule, so
+    that the chapter's ablation compares like with like.
 
     Args:
         out: the U-Net's .npz file (the twin's is written beside it, ``<stem>_no_skips.npz``);
             default: the files the chapter loads (``references.PRETRAINED``).
         images: how many training scenes (split "train", seed 0); default ``PRETRAIN_SCENES``.
-        epochs: passes over them per cycle; default ``PRETRAIN_EPOCHS``.
-        seed: seeds Keras' initial weights and the first cycle's batches (cycle k: seed + k).
+        epochs: passes over them, each with a new dihedral augmentation; default
+            ``PRETRAIN_EPOCHS``.
+        seed: seeds Keras' initial weights, the order of the batches and the augmentation.
 
     Returns:
-        {"out", "images", "epochs", "sha256", "seconds", "test_miou", "summary"}; "out",
-        "sha256", "seconds" and "test_miou" are dicts keyed by skips (True: the U-Net).
+        {"out", "images", "epochs", "sha256", "seconds", "cpu_seconds", "test_miou",
+        "per_class", "summary"}; all but "images" and "epochs" are dicts keyed by skips (True:
+        the U-Net). "cpu_seconds" is this process's CPU time for the training.
     """
+    import resource
+
     import keras
     import tensorflow as tf
 
@@ -196,30 +200,32 @@ def pretrain_segmentation(out: Path | None = None, images: int | None = None,
     epochs = epochs or chapter["PRETRAIN_EPOCHS"]
     scenes = shape_scenes(images, split="train", seed=0, **chapter["SCENES"])
     X_test, Y_test = chapter["X_test"], chapter["Y_test"]
-    digests, seconds, mious, lines = {}, {}, {}, []
+    digests, seconds, cpu, mious, per_class, lines = {}, {}, {}, {}, {}, []
     for skips in (True, False):
         keras.utils.set_random_seed(seed)
         model = chapter["unet"](skips=skips)
-        start = time.perf_counter()
-        for cycle, rate in enumerate(chapter["PRETRAIN_RATES"]):  # a warm restart per rate
-            if cycle:  # a later cycle's batches from its own seed, so that it can be resumed
-                keras.utils.set_random_seed(seed + cycle)
-            history = chapter["train_unet"](model, scenes.images, scenes.class_maps, epochs,
-                                            learning_rate=rate, verbose=2)  # fmt: skip
+        start, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+        history = chapter["train_unet"](model, scenes.images, scenes.class_maps, epochs,
+                                        augment=True, seed=seed, verbose=1)  # fmt: skip
         seconds[skips] = time.perf_counter() - start
+        now = resource.getrusage(resource.RUSAGE_SELF)
+        cpu[skips] = now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime
         predicted = chapter["predict_maps"](model, X_test)
-        mious[skips], _ = chapter["mean_iou"](Y_test, predicted, chapter["NUM_CLASSES"])
+        mious[skips], per_class[skips] = chapter["mean_iou"](Y_test, predicted, chapter["NUM_CLASSES"])  # fmt: skip
         digests[skips] = save_weights(model, outs[skips])
         lines.append(
-            f"{SEGMENTATION} {model.name}: {images:,} scenes, {len(chapter['PRETRAIN_RATES'])} "
-            f"cycles of {epochs} epochs in "
-            f"{seconds[skips]:.0f} s; final training loss {history['loss'][-1]:.3f}, test mean IoU "
-            f"{mious[skips]:.3f} on {len(X_test):,} test scenes\nwrote {outs[skips]} (sha256 "
+            f"{SEGMENTATION} {model.name}: {images:,} scenes x {epochs} epochs (dihedral "
+            f"augmentation) in {seconds[skips]:.0f} s ({cpu[skips]:.0f} s of CPU); final training "
+            f"loss {history['loss'][-1]:.3f}, test mean IoU {mious[skips]:.3f} on "
+            f"{len(X_test):,} test scenes (per class "
+            f"{', '.join(f'{v:.3f}' for v in per_class[skips])})\nwrote {outs[skips]} (sha256 "
             f"{digests[skips]}) and {outs[skips].name}.sha256"
         )
         print(lines[-1], flush=True)
+        del model
     return {"out": outs, "images": images, "epochs": epochs, "sha256": digests,
-            "seconds": seconds, "test_miou": mious, "summary": "\n".join(lines)}  # fmt: skip
+            "seconds": seconds, "cpu_seconds": cpu, "test_miou": mious, "per_class": per_class,
+            "summary": "\n".join(lines)}  # fmt: skip
 
 
 EFFICIENT = "04_efficient_nets"

@@ -15,6 +15,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
+from helpers.viz.common import Progress as Progress  # the notebook's progress bars
 from helpers.viz.common import Table, int_slider, show_image, show_in_output
 
 # One colour per class of SEG_CLASS_NAMES: background black, then the five shapes.
