@@ -1,11 +1,13 @@
 """The chapter 04 checks: they accept the instructor's solutions, and for the usual bugs they
 fail with a message that names the cause. The references are checked too: the Keras-layer
 counts against the cases the text works by hand, the TensorFlow-ops Inception module against
-one built from Keras layers, and the shipped pre-trained base against its checksum."""
+one built from Keras layers, the shipped pre-trained base against its checksum, and the choice of
+the transfer base (ImageNet's weights from Keras' cache, else the course's) without a download."""
 
 from __future__ import annotations
 
 import re
+import urllib.request
 
 import keras
 import numpy as np
@@ -167,13 +169,16 @@ def rejects(chapter_bug: tuple, check: str, message: str) -> None:
         ),  # fmt: skip
         (
             ("bottleneck_multiplications", ("* f * f * n_bottleneck", "* f * f * n_C_prev")),
-            "multiplications",
+            "the f x f filters read its n_bottleneck channels",
         ),  # fmt: skip
         (
             ("depthwise_separable_cost", ("n_C_prev * f * f", "n_C_prev * n_C * f * f")),
             "one f x f filter per input channel",
         ),  # fmt: skip
-        (("depthwise_separable_cost", ("n_C_prev * n_C\n", "n_C * n_C\n")), "pointwise part"),
+        (
+            ("depthwise_separable_cost", ("n_C_prev * n_C\n", "n_C * n_C\n")),
+            "pointwise part .* reads the n_C_prev channels the depthwise one wrote",
+        ),  # fmt: skip
     ],
 )
 def test_wrong_counts_are_explained(bug, message):
@@ -239,7 +244,7 @@ def test_inception_numbers_catch_what_the_structure_does_not_look_at():
         ),  # fmt: skip
         (
             ('use_bias=False, name=f"conv_pw_{block_id}"', 'name=f"conv_pw_{block_id}"'),
-            "parameters",
+            "'conv_pw_2' has a bias.*pass use_bias=False",
         ),  # fmt: skip
     ],
 )
@@ -263,17 +268,102 @@ def test_mobilenet_v1_block_bugs_are_named(replacement, message):
                 'name=f"{prefix}project_BN")(X)\n',
                 'name=f"{prefix}project_BN")(X)\n    X = layers.ReLU(6.0, name=f"{prefix}project_relu")(X)\n',
             ),
-            "block_2_add' reads",
+            "activation 'block_2_project_relu' after 'block_2_project_BN'.*linear bottleneck",
         ),  # fmt: skip
         (
             ("if expansion != 1:", "if True:"),
-            "'expanded_conv_depthwise' reads \\['expanded_conv_expand_relu'\\]",
+            "expansion layer 'expanded_conv_expand'.*expand only if expansion != 1",
         ),  # fmt: skip
         (("expansion * n_C_prev, 1", "expansion * filters, 1"), "parameters|output shape"),
     ],
 )
 def test_inverted_residual_block_bugs_are_named(replacement, message):
     rejects(("inverted_residual_block", replacement), "check_inverted_residual_block", message)
+
+
+# More common wrong answers, each planted in the solutions: the visible check must name the
+# cause (helpers.checks.common.likely_cause and the hints of helpers.checks.efficient_nets).
+COMMON_BUGS = {
+    "conv_cost, weights of one channel": (
+        "conv_cost",
+        ("(f * f * n_C_prev + 1) * n_C", "(f * f + 1) * n_C"),
+        r"153,632.*Each filter spans all n_C_prev input channels",
+    ),
+    "conv_cost, f instead of f * f weights": (
+        "conv_cost",
+        ("(f * f * n_C_prev + 1) * n_C", "(f * n_C_prev + 1) * n_C"),
+        r"A filter is f x f: f \* f weights per input channel",
+    ),
+    "conv_cost, f instead of f * f products": (
+        "conv_cost",
+        ("n_H * n_W * n_C * f * f * n_C_prev", "n_H * n_W * n_C * f * n_C_prev"),
+        r"The window is f x f: f \* f products",
+    ),
+    "conv_cost, the bias counted as a multiplication": (
+        "conv_cost",
+        ("n_H * n_W * n_C * f * f * n_C_prev", "n_H * n_W * n_C * (f * f * n_C_prev + 1)"),
+        r"Adding the bias is not a multiplication",
+    ),
+    "depthwise_separable_cost, the two counts swapped": (
+        "depthwise_separable_cost",
+        ("return depthwise, pointwise", "return pointwise, depthwise"),
+        r"in the other order: return \(depthwise, pointwise\)",
+    ),
+    "depthwise_separable_cost, an f x f pointwise convolution": (
+        "depthwise_separable_cost",
+        ("pointwise = n_H * n_W * n_C_prev * n_C", "pointwise = n_H * n_W * n_C_prev * n_C * f * f"),
+        r"the pointwise convolution is 1 x 1",
+    ),
+    "inverted_residual_block, a bias in the expansion": (
+        "inverted_residual_block",
+        ("Conv2D(expansion * n_C_prev, 1, use_bias=False,", "Conv2D(expansion * n_C_prev, 1,"),
+        r"'block_2_expand' has a bias.*pass use_bias=False",
+    ),
+    "inverted_residual_block, a ReLU in the projection": (
+        "inverted_residual_block",
+        ('Conv2D(filters, 1, use_bias=False, name=f"{prefix}project")',
+         'Conv2D(filters, 1, use_bias=False, activation="relu", name=f"{prefix}project")'),
+        r"'block_2_project' has activation 'relu'.*linear bottleneck",
+    ),
+    "mobilenet_v2, blocks numbered again in each row": (
+        "mobilenet_v2",
+        ("s if i == 0 else 1, block_id)", "s if i == 0 else 1, i)"),
+        r"two layers of the same name.*Number the blocks from 0 through the whole network",
+    ),
+    "rgb_pca, np.cov with pixels as variables": (
+        "rgb_pca",
+        ("np.cov(pixels, rowvar=False)", "np.cov(pixels)"),
+        r"eigenvalues has shape \(90,\); expected \(3,\)\. np.cov takes each row as a variable",
+    ),
+    "rgb_pca, eigenvectors left in increasing order": (
+        "rgb_pca",
+        ("eigenvectors[:, order]", "eigenvectors"),
+        r"still in np.linalg.eigh's increasing order",
+    ),
+    "rgb_pca, eigenvectors as rows": (
+        "rgb_pca",
+        ("eigenvectors[:, order]\n", "eigenvectors[:, order].T\n"),
+        r"are the columns of np.linalg.eigh's second result, not its rows",
+    ),
+    "pca_color_augment, no eigenvalues": (
+        "pca_color_augment",
+        ("(alphas * eigenvalues)", "alphas"),
+        r"You left out the eigenvalues",
+    ),
+    "pca_color_augment, one draw for every image": (
+        "pca_color_augment",
+        ("(alphas * eigenvalues)", "(alphas[:1] * eigenvalues)"),
+        r"That is image 0's shift: .* image j uses alphas\[j\]",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("bug", COMMON_BUGS, ids=list(COMMON_BUGS))
+def test_common_bugs_are_named(bug):
+    grade_id, *replacements, message = COMMON_BUGS[bug]
+    broken = mutant(CHAPTER, grade_id, *replacements)
+    with pytest.raises(CheckFailed, match=message):
+        getattr(checks, f"check_{grade_id}")(broken[grade_id])
 
 
 def test_inverted_residual_numbers_catch_a_wrong_activation_cap():
@@ -325,7 +415,7 @@ def test_unnamed_pooling_layer_is_named():
             ("pixels = images.reshape(-1, 3)", "pixels = images.reshape(len(images), -1)[:, :3]"),
             "eigenvalues",
         ),  # fmt: skip
-        (("eigenvectors[:, order]", "eigenvectors[order, :]"), "eigenvectors"),
+        (("eigenvectors[:, order]", "eigenvectors[order, :]"), "reordered the rows"),
     ],
 )
 def test_rgb_pca_bugs_are_named(replacement, message):
@@ -402,3 +492,120 @@ def test_pretraining_repeats_exactly(tmp_path):
     second = pretrain(tmp_path / "b.npz", images=1, epochs=1)
     assert first["sha256"] == second["sha256"]
     assert re.search(r"500 identities x 1 epochs", first["summary"])
+
+
+# --------------------------------------------------- the base: ImageNet's if cached, else ours
+IMAGENET_96 = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5"
+
+
+def refuse_downloads(monkeypatch) -> None:
+    """Make any download fail the test: keras.utils.get_file, which keras.applications calls
+    for weights="imagenet", and urllib underneath it."""
+    import keras.src.utils.file_utils as file_utils
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a download was attempted: {args}")
+
+    monkeypatch.setattr(file_utils, "get_file", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(urllib.request, "urlretrieve", refuse)
+
+
+def write_keras_weights_file(model, path) -> None:
+    """Write ``model``'s weights in the layout of Keras' ImageNet files (Keras 2's HDF5
+    ``save_weights``, which keras.applications reads by the ".h5" ending). Keras 3's own
+    ``save_weights`` writes only ".weights.h5" files, a different layout."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as stored:
+        legacy_h5_format.save_weights_to_hdf5_group(stored, model)
+
+
+def test_without_imagenet_weights_the_notebook_uses_the_course_base(tmp_path, monkeypatch):
+    """The state of an offline machine: no ImageNet file of MobileNetV2 1.0 in Keras' cache (a
+    file of another width does not count), so the course's base, and no download attempted."""
+    from helpers.grading.pretrain import chapter_namespace
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    refuse_downloads(monkeypatch)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / IMAGENET_96.replace("_1.0_", "_0.35_")).write_bytes(b"")
+    assert references.keras_models_folders()[0] == tmp_path / "models"
+    assert references.imagenet_weights_file(96) is None
+    chapter = chapter_namespace(CHAPTER, ("small-mobilenet", "transfer-base"))
+    choice = chapter["BASE"]
+    assert (choice.kind, choice.path) == ("course", references.PRETRAINED)
+    assert str(tmp_path / "models") in choice.description
+    assert chapter["network"] is chapter["small_mobilenet"]
+    base = chapter["base_of"](chapter["network"](20))
+    references.load_base(base, choice)
+    with np.load(references.PRETRAINED) as stored:
+        assert np.array_equal(base.get_layer("Conv_1").kernel.numpy(), stored["Conv_1/kernel"])
+
+
+def test_with_imagenet_weights_cached_the_notebook_loads_them(tmp_path, monkeypatch):
+    """A file of the expected name in $KERAS_HOME/models (random weights, written as Keras'
+    ImageNet files are): the notebook's cell picks it, builds the whole MobileNetV2 on upsampled
+    images, and loads every layer of its base from the file, without a download."""
+    from helpers.grading.pretrain import chapter_namespace
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    refuse_downloads(monkeypatch)
+    keras.utils.set_random_seed(7)
+    stored = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(96, 96, 3))  # fmt: skip
+    path = tmp_path / "models" / IMAGENET_96
+    write_keras_weights_file(stored, path)
+    assert references.imagenet_weights_file(96) == path
+    chapter = chapter_namespace(CHAPTER, ("small-mobilenet", "transfer-base"))
+    choice = chapter["BASE"]
+    assert (choice.kind, choice.path) == ("imagenet", path) and str(path) in choice.description
+    assert chapter["network"] is chapter["imagenet_mobilenet"]
+    model = chapter["network"](20)
+    assert model.output.shape == (None, 20) and model.get_layer("upsample").output.shape == (None, 96, 96, 3)  # fmt: skip
+    base = chapter["base_of"](model)
+    references.load_base(base, choice)
+    with_weights = [layer for layer in base.layers if layer.weights]
+    assert len(with_weights) == len([layer for layer in stored.layers if layer.weights])
+    for layer in with_weights:
+        for got, want in zip(layer.get_weights(), stored.get_layer(layer.name).get_weights(), strict=True):  # fmt: skip
+            np.testing.assert_array_equal(got, want)
+    assert any(layer.name.startswith(chapter["FINE_TUNED"]) for layer in with_weights)
+
+
+def test_imagenet_file_preference_and_the_full_network_file(tmp_path, monkeypatch):
+    """Without the classifier first, the size nearest the images' first; a file of the whole
+    network (with its 1000-class classifier) also gives the base."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    refuse_downloads(monkeypatch)
+    models = tmp_path / "models"
+    keras.utils.set_random_seed(8)
+    whole = keras.applications.MobileNetV2(weights=None, include_top=True, input_shape=(96, 96, 3))
+    write_keras_weights_file(whole, models / IMAGENET_96.replace("_96_no_top", "_224"))
+    assert references.imagenet_weights_file(96) == models / IMAGENET_96.replace("_96_no_top", "_224")  # fmt: skip
+    base = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(64, 64, 3))
+    references.load_base(base, references.transfer_base(96))
+    np.testing.assert_array_equal(base.get_layer("Conv_1").kernel.numpy(), whole.get_layer("Conv_1").kernel.numpy())  # fmt: skip
+    for size in (224, 128):
+        (models / IMAGENET_96.replace("_96_", f"_{size}_")).write_bytes(b"")
+    assert references.imagenet_weights_file(96).name == IMAGENET_96.replace("_96_", "_128_")
+    assert references.imagenet_weights_file(200).name == IMAGENET_96.replace("_96_", "_224_")
+
+
+def test_the_summary_cell_lists_every_exercise_and_is_worth_no_points():
+    """The last code cell before the recap: 0 points, every solution cell's grade id in order."""
+    import ast
+
+    from helpers.grading.solutions import solution_cells, source_notebook
+
+    cells = source_notebook(CHAPTER).cells
+    index = next(i for i, cell in enumerate(cells) if cell.get("id") == "exercise-summary")
+    cell = cells[index]
+    assert cell.metadata["nbgrader"]["grade"] and cell.metadata["nbgrader"]["points"] == 0
+    call = ast.parse(cell.source).body[-1].value
+    assert ast.unparse(call.func) == "checks.exercise_summary"
+    assert ast.literal_eval(call.args[0]) == list(solution_cells(CHAPTER))
+    after = cells[index + 1 :]
+    assert after[0].cell_type == "markdown" and after[0].source.startswith("## Recap")
+    assert all(later.cell_type == "markdown" for later in after)

@@ -35,8 +35,10 @@ from helpers.checks.common import (
     call_learner,
     expect_close,
     expect_shape,
+    likely_cause,
     passed,
 )
+from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
 from helpers.checks.models import compare_models_by_name, layer_kind
 from helpers.references import efficient_nets as ref
 from helpers.references.common import load_keras
@@ -99,6 +101,10 @@ def compare_conv_cost(conv_cost: Callable, case: CostCase) -> None:
             hint = " Each filter also has a bias."
         elif params == case.f * case.f * case.n_C_prev * case.n_C + 1:
             hint = " There is one bias per filter, not one in all."
+        elif case.n_C_prev > 1 and params == (case.f * case.f + 1) * case.n_C:
+            hint = " Each filter spans all n_C_prev input channels: f * f * n_C_prev weights, plus its bias."  # fmt: skip
+        elif case.f > 1 and params == (case.f * case.n_C_prev + 1) * case.n_C:
+            hint = " A filter is f x f: f * f weights per input channel, not f."
         raise CheckFailed(f"{name}: {params:,} parameters for {case.describe()}; a Keras Conv2D has {want_params:,}.{hint}")  # fmt: skip
     if mults != want_mults:
         hint = ""
@@ -106,6 +112,10 @@ def compare_conv_cost(conv_cost: Callable, case: CostCase) -> None:
             hint = " You counted one output position; every one of the n_H x n_W positions repeats the products."  # fmt: skip
         elif case.n_C_prev > 1 and mults * case.n_C_prev == want_mults:
             hint = " Each filter spans all n_C_prev input channels: f x f x n_C_prev products per output number."  # fmt: skip
+        elif case.f > 1 and mults * case.f == want_mults:
+            hint = " The window is f x f: f * f products per input channel, not f."
+        elif mults == want_mults + case.n_H * case.n_W * case.n_C:
+            hint = " Adding the bias is not a multiplication: count only the f * f * n_C_prev products of each output number."  # fmt: skip
         raise CheckFailed(f"{name}: {mults:,} multiplications for {case.describe()}; counted from the built Keras layer: {want_mults:,}.{hint}")  # fmt: skip
 
 
@@ -133,6 +143,8 @@ def compare_bottleneck_multiplications(fn: Callable, case: CostCase) -> None:
                 hint = " That is the count without the bottleneck: with one, the f x f filters read n_bottleneck channels, and the 1 x 1 layer costs n_H * n_W * n_C_prev * n_bottleneck."  # fmt: skip
             elif got == want - case.n_H * case.n_W * case.n_C_prev * case.n_bottleneck:
                 hint = " The 1 x 1 bottleneck layer itself costs multiplications too."
+            elif got == direct + case.n_H * case.n_W * case.n_C_prev * case.n_bottleneck:
+                hint = " With the bottleneck, the f x f filters read its n_bottleneck channels, not the n_C_prev channels of the input."  # fmt: skip
         raise CheckFailed(f"{name}: {got:,} for {case.describe()}; counted from the built Keras layers: {want:,}.{hint}")  # fmt: skip
 
 
@@ -157,6 +169,8 @@ def compare_depthwise_separable_cost(fn: Callable, case: CostCase) -> None:
         raise CheckFailed(f"{name} should return (depthwise, pointwise), a tuple of 2; got {result!r}.")  # fmt: skip
     depthwise, pointwise = (_integer(name, v, w) for v, w in zip(result, ("the depthwise count", "the pointwise count"), strict=True))  # fmt: skip
     want = ref.keras_separable_cost(*case.args())
+    if (depthwise, pointwise) == (want["pointwise"], want["depthwise"]) and depthwise != pointwise:
+        raise CheckFailed(f"{name}: ({depthwise:,}, {pointwise:,}) for {case.describe()} are Keras' two counts in the other order: return (depthwise, pointwise), the depthwise part first.")  # fmt: skip
     if depthwise != want["depthwise"]:
         hint = ""
         if depthwise == want["depthwise"] * case.n_C:
@@ -165,7 +179,12 @@ def compare_depthwise_separable_cost(fn: Callable, case: CostCase) -> None:
             hint = " That is a standard convolution's count."
         raise CheckFailed(f"{name}: depthwise part {depthwise:,} for {case.describe()}; Keras' DepthwiseConv2D: {want['depthwise']:,}.{hint}")  # fmt: skip
     if pointwise != want["pointwise"]:
-        raise CheckFailed(f"{name}: pointwise part {pointwise:,} for {case.describe()}; Keras' 1 x 1 Conv2D after the depthwise one: {want['pointwise']:,}.")  # fmt: skip
+        hint = ""
+        if pointwise == want["standard"]:
+            hint = " That is a standard f x f convolution's count: the pointwise convolution is 1 x 1, no f * f."  # fmt: skip
+        elif pointwise in (case.n_H * case.n_W * case.n_C * case.n_C, case.n_H * case.n_W * case.n_C_prev * case.n_C_prev):  # fmt: skip
+            hint = " The pointwise convolution reads the n_C_prev channels the depthwise one wrote and writes n_C: n_H * n_W * n_C_prev * n_C."  # fmt: skip
+        raise CheckFailed(f"{name}: pointwise part {pointwise:,} for {case.describe()}; Keras' 1 x 1 Conv2D after the depthwise one: {want['pointwise']:,}.{hint}")  # fmt: skip
     if depthwise + pointwise != want["separable"]:  # the two Keras layers and SeparableConv2D agree
         raise CheckFailed(f"{name}: the sum {depthwise + pointwise:,} differs from Keras' SeparableConv2D, {want['separable']:,}.")  # fmt: skip
 
@@ -376,6 +395,26 @@ def random_v2_cases(seed: int, count: int) -> Iterator[BlockCase]:
         )  # fmt: skip
 
 
+def _block_causes(name: str, model, reference, reference_name: str) -> None:
+    """Name the usual wrong blocks before the layer-by-layer comparison, whose first difference
+    would be a symptom: a bias in a convolution that a batch norm follows, an activation after
+    MobileNetV2's projection, an expansion layer in a block of expansion 1."""
+    k = load_keras()
+    wanted = {layer.name: layer for layer in reference.layers}
+    for layer in model.layers:
+        want = wanted.get(layer.name)
+        if want is not None and layer.get_config().get("use_bias") and not want.get_config().get("use_bias", True):  # fmt: skip
+            raise CheckFailed(f"{name}: layer {layer.name!r} has a bias, so {layer.count_params():,} parameters; in {reference_name} it has {want.count_params():,} and no bias. The batch norm right after it has its own offset, which makes a bias redundant: pass use_bias=False.")  # fmt: skip
+        if layer.name.endswith("project") and isinstance(layer, k.layers.Conv2D) and layer.get_config().get("activation") not in (None, "linear"):  # fmt: skip
+            raise CheckFailed(f"{name}: layer {layer.name!r} has activation {layer.get_config().get('activation')!r}. The projection is linear (the linear bottleneck, Sandler et al. 2018, section 3.2): no activation after it or after its batch norm.")  # fmt: skip
+        if layer.name.endswith("expand") and want is None and isinstance(layer, k.layers.Conv2D):
+            raise CheckFailed(f"{name}: your block has an expansion layer {layer.name!r}; {reference_name} has none here. A block of expansion 1 (block 0) starts with the depthwise convolution: expand only if expansion != 1.")  # fmt: skip
+        if want is None and type(layer).__name__ in ("ReLU", "Activation"):
+            reads = [n for n in (t._keras_history.operation.name for t in layer._inbound_nodes[0].input_tensors)]  # fmt: skip
+            if any(n.endswith(("project", "project_BN")) for n in reads):
+                raise CheckFailed(f"{name}: your block has an activation {layer.name!r} after {reads[0]!r}. The projection is linear (the linear bottleneck, Sandler et al. 2018, section 3.2): a ReLU on its few channels destroys information, so nothing follows its batch norm but the shortcut's addition.")  # fmt: skip
+
+
 def _v1_hint(layer_name: str) -> str:
     if "_pad_" in layer_name:
         return " With stride 2, Keras pads one row at the bottom and one column at the right, ZeroPadding2D(((0, 1), (0, 1))), and the depthwise convolution uses padding=\"valid\"."  # fmt: skip
@@ -392,6 +431,7 @@ def compare_mobilenet_v1_block(mobilenet_v1_block: Callable, case: BlockCase) ->
     model = _build(mobilenet_v1_block, name, case.input_shape, args, case.describe(False))
     reference = ref.depthwise_block_reference(case.input_shape, *args)
     reference_name = "keras.applications.MobileNet's block"
+    _block_causes(name, model, reference, reference_name)
     compare_models_by_name(name, model, reference, reference_name=reference_name, layer_hint=_v1_hint)  # fmt: skip
     _compare_outputs(name, model, reference, case.input_shape, case.seed, reference_name, case.describe(False))  # fmt: skip
 
@@ -425,6 +465,7 @@ def compare_inverted_residual_block(inverted_residual_block: Callable, case: Blo
     model = _build(inverted_residual_block, name, case.input_shape, args, case.describe(True))
     reference = ref.inverted_residual_reference(case.input_shape, *args)
     reference_name = "keras.applications.MobileNetV2's block"
+    _block_causes(name, model, reference, reference_name)
     compare_models_by_name(name, model, reference, reference_name=reference_name, layer_hint=_v2_hint)  # fmt: skip
     _compare_outputs(name, model, reference, case.input_shape, case.seed, reference_name, case.describe(True))  # fmt: skip
 
@@ -466,7 +507,12 @@ def _network_hint(layer_name: str) -> str:
 
 def _mobilenet_v2(mobilenet_v2: Callable, input_shape=(224, 224, 3), num_classes: int = 1000) -> tuple:  # fmt: skip
     case = f"input_shape={tuple(input_shape)}, num_classes={num_classes}"
-    model = call_learner(mobilenet_v2, tuple(input_shape), num_classes, name="mobilenet_v2", case=case)  # fmt: skip
+    try:
+        model = call_learner(mobilenet_v2, tuple(input_shape), num_classes, name="mobilenet_v2", case=case)  # fmt: skip
+    except ValueError as error:
+        if "unique" not in str(error):
+            raise
+        raise CheckFailed(f"mobilenet_v2: Keras refuses two layers of the same name ({str(error).splitlines()[0]}). Number the blocks from 0 through the whole network (0 to 16), not again in each row of the table: keep one block_id and add 1 after each block.") from None  # fmt: skip
     reference = ref.mobilenet_v2_reference(input_shape, num_classes)
     compare_models_by_name("mobilenet_v2", model, reference, reference_name="keras.applications.MobileNetV2", layer_hint=_network_hint)  # fmt: skip
     count, compared = model.count_params(), len(reference.layers) - 1
@@ -512,7 +558,8 @@ def compare_rgb_pca(rgb_pca: Callable, images: np.ndarray) -> None:
     if not isinstance(result, tuple) or len(result) != 2:
         raise CheckFailed(f"{name} should return (eigenvalues, eigenvectors), a tuple of 2; got {type(result).__name__}.")  # fmt: skip
     values, vectors = as_array(name, result[0], what="eigenvalues"), as_array(name, result[1], what="eigenvectors")  # fmt: skip
-    expect_shape(name, values, (3,), what="eigenvalues")
+    rows_as_variables = "np.cov takes each row as a variable: with the pixels as rows of 3 numbers, pass rowvar=False." if values.shape[:1] == (images.size // 3,) else None  # fmt: skip
+    expect_shape(name, values, (3,), what="eigenvalues", hint=rows_as_variables)
     expect_shape(name, vectors, (3, 3), what="eigenvectors")
     want_values, want_vectors = ref.rgb_pca_reference(images)
     if np.allclose(values[::-1], want_values, rtol=1e-3, atol=1e-9) and not np.allclose(values, want_values, rtol=1e-3, atol=1e-9):  # fmt: skip
@@ -521,9 +568,25 @@ def compare_rgb_pca(rgb_pca: Callable, images: np.ndarray) -> None:
         pass  # the biased covariance (divided by n): accepted, it differs by n / (n - 1)
     elif not np.allclose(values, want_values, rtol=1e-3, atol=1e-9):
         raise CheckFailed(f"{name}: eigenvalues {np.round(values, 6)}; scikit-learn's PCA of the {images.size // 3} pixels' RGB values gives {np.round(want_values, 6)} on {case}. Take the covariance of the pixels as rows of 3 numbers (reshape to (-1, 3)), not of the images.")  # fmt: skip
-    signs = np.sign(np.sum(vectors * want_vectors, axis=0))
+    aligned = _sign_aligned(vectors, want_vectors)
+    if not np.allclose(aligned, want_vectors, rtol=1e-3, atol=1e-3):
+        # An eigenvector's sign is free, so the usual wrong answers are recognised up to signs.
+        rows = "The eigenvectors are the columns of np.linalg.eigh's second result, not its rows."
+        reordered_rows = "You reordered the rows of the eigenvectors; reorder their columns, with the eigenvalues: eigenvectors[:, order]."  # fmt: skip
+        unsorted = "The eigenvectors' columns are still in np.linalg.eigh's increasing order: reorder them with the eigenvalues, eigenvectors[:, order]."  # fmt: skip
+        wrong = {rows: want_vectors.T, reordered_rows: want_vectors[::-1, ::-1], unsorted: want_vectors[:, ::-1]}  # fmt: skip
+        cause = likely_cause(np.abs(vectors), [(sentence, lambda v=v: np.abs(v)) for sentence, v in wrong.items()], rtol=1e-3, atol=1e-3)  # fmt: skip
+        if cause:
+            raise CheckFailed(f"{name}: eigenvectors {np.round(vectors, 3).tolist()} on {case}; scikit-learn's PCA components, as columns: {np.round(want_vectors, 3).tolist()}. {cause}")  # fmt: skip
+    expect_close(name, aligned, want_vectors, what="eigenvectors (each column's sign aligned)", reference="scikit-learn's PCA components (as columns)", case=case, rtol=1e-3, atol=1e-3)  # fmt: skip
+
+
+def _sign_aligned(vectors: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``vectors`` (3, 3) with each column's sign flipped where that brings it nearer the same
+    column of ``like``: an eigenvector's sign is free."""
+    signs = np.sign(np.sum(vectors * like, axis=0))
     signs[signs == 0] = 1
-    expect_close(name, vectors * signs, want_vectors, what="eigenvectors (each column's sign aligned)", reference="scikit-learn's PCA components (as columns)", case=case, rtol=1e-3, atol=1e-3)  # fmt: skip
+    return vectors * signs
 
 
 def check_rgb_pca(rgb_pca: Callable) -> None:
@@ -549,6 +612,17 @@ def compare_pca_color_augment(fn: Callable, images: np.ndarray, seed: int) -> No
         raise CheckFailed(f"{name}: values from {got.min():.3f} to {got.max():.3f}; clip them to [0, 1], the range of the images.")  # fmt: skip
     same = call_learner(fn, images.copy(), values, vectors, np.zeros_like(alphas), name=name, case=case)  # fmt: skip
     expect_close(name, np.asarray(same), images, what="the result with alphas = 0", reference="the images themselves", case=case)  # fmt: skip
+    _expect_shifts(name, images, got, alphas, values, vectors)
+    # AlexNet's own scale, N(0, 0.1^2): few pixels clip, so that a shift far too large (the
+    # eigenvalues left out) cannot hide behind the clipping of every pixel.
+    small = rng.normal(0, 0.1, (len(images), 3)).astype("float32")
+    got = np.asarray(call_learner(fn, images.copy(), values, vectors, small.copy(), name=name, case=case))  # fmt: skip
+    _expect_shifts(name, images, got, small, values, vectors)
+
+
+def _expect_shifts(name: str, images, got, alphas, values, vectors) -> None:
+    """Every unclipped pixel of image i moved by one vector, of coordinates alphas[i] * values in
+    the eigenbasis (the columns of ``vectors``)."""
     for i in range(len(images)):
         shift = got[i].astype(np.float64) - images[i]
         inside = np.all((got[i] > 1e-6) & (got[i] < 1 - 1e-6), axis=-1)  # pixels not clipped
@@ -566,6 +640,10 @@ def compare_pca_color_augment(fn: Callable, images: np.ndarray, seed: int) -> No
                 hint = " You used the square roots of the eigenvalues; AlexNet's formula multiplies alpha_i by lambda_i itself."  # fmt: skip
             elif np.allclose(vectors @ vector, want, rtol=1e-3, atol=1e-6):
                 hint = " The eigenvectors are the columns of `eigenvectors`: the shift is eigenvectors @ (alphas * eigenvalues)."  # fmt: skip
+            elif np.allclose(coordinates, alphas[i], rtol=1e-3, atol=1e-6):
+                hint = " You left out the eigenvalues: the shift's coordinates in the eigenbasis are alpha_i * lambda_i."  # fmt: skip
+            elif i > 0 and np.allclose(coordinates, alphas[0] * values, rtol=1e-3, atol=1e-6):
+                hint = " That is image 0's shift: every image has its own draws, image j uses alphas[j]."  # fmt: skip
             raise CheckFailed(f"{name}: image {i} is moved by {np.round(vector, 5)}, which in the eigenbasis is {np.round(coordinates, 5)}; expected alpha_i * lambda_i = {np.round(want, 5)}.{hint}")  # fmt: skip
 
 

@@ -16,13 +16,17 @@ Everything a learner's function is compared with comes from code the learner did
   from GoogLeNet's), so :func:`inception_reference` writes it with TensorFlow ops on the
   learner's weights;
 - the **RGB principal components** come from scikit-learn's PCA (:func:`rgb_pca_reference`);
-- the **pre-trained base** of the transfer experiment is shipped in data/ with its checksum
-  (:data:`PRETRAINED`, :func:`load_pretrained`); ``make pretrain`` remakes it.
+- the **pre-trained base** of the transfer experiment is MobileNetV2's ImageNet weights when
+  Keras' cache holds them (:func:`imagenet_weights_file` looks, and never downloads), otherwise
+  the course's own base, shipped in data/ with its checksum (:data:`PRETRAINED`); ``make
+  pretrain`` remakes it. :func:`transfer_base` makes the choice, :func:`load_base` loads it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -262,3 +266,137 @@ def load_pretrained(base, path: Path = PRETRAINED) -> None:
         FileNotFoundError, ValueError: as :func:`helpers.weights.load_weights`.
     """
     load_weights(base, path, network="the chapter's small MobileNetV2 base")
+
+
+# --------------------------------------------------------- or ImageNet's, when it is cached
+# The sizes keras.applications.MobileNetV2 has ImageNet weights for, and the names of its files
+# (keras/src/applications/mobilenet_v2.py: "..._{alpha}_{rows}_no_top.h5" without the
+# classifier, "..._{alpha}_{rows}.h5" with it; width alpha = 1.0 here).
+IMAGENET_SIZES = (96, 128, 160, 192, 224)
+IMAGENET_FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{size}{top}.h5"
+
+
+def keras_models_folders() -> list[Path]:
+    """Where ``keras.utils.get_file`` keeps the weights of ``keras.applications``, read from the
+    environment at each call, as Keras reads it (keras/src/backend/config.py and
+    keras/src/utils/file_utils.py): ``$KERAS_HOME/models`` when KERAS_HOME is set, otherwise
+    ``~/.keras/models`` (``/tmp/.keras/models`` when the home folder is not writable); and,
+    when that Keras folder is not writable, ``/tmp/.keras/models``, where Keras then keeps them.
+
+    Returns:
+        the folders, in the order they are searched.
+    """
+    home = os.environ.get("KERAS_HOME")
+    if home is None:
+        user = os.path.expanduser("~")
+        home = os.path.join(user if os.access(user, os.W_OK) else "/tmp", ".keras")
+    home = os.path.expanduser(home)
+    folders = [Path(home) / "models"]
+    fallback = Path("/tmp/.keras/models")
+    if not os.access(home, os.W_OK) and fallback not in folders:
+        folders.append(fallback)
+    return folders
+
+
+def imagenet_weights_file(size: int = 96) -> Path | None:
+    """MobileNetV2's ImageNet weights (width 1.0) if Keras' cache holds them; never downloads.
+
+    Looks for the files ``keras.applications.MobileNetV2(weights="imagenet")`` downloads, in the
+    folders of :func:`keras_models_folders`: first the ones without the classifier
+    (``..._1.0_{rows}_no_top.h5``), then those of the whole network (``..._1.0_{rows}.h5``,
+    the same layers plus a 1000-class classifier); among each, the input size nearest ``size``
+    first (Keras trained one set of weights per size; all fit any input of 32 x 32 or more).
+
+    Args:
+        size: the height (= width) of the images the base will read.
+
+    Returns:
+        the path of the first file found, or None when there is none.
+    """
+    sizes = sorted(IMAGENET_SIZES, key=lambda rows: (abs(rows - size), rows))
+    for top in ("_no_top", ""):
+        for rows in sizes:
+            for folder in keras_models_folders():
+                path = folder / IMAGENET_FILE.format(size=rows, top=top)
+                if path.is_file():
+                    return path
+    return None
+
+
+@dataclass(frozen=True)
+class TransferBase:
+    """The pre-trained base of the chapter's transfer experiment.
+
+    Attributes:
+        kind: "imagenet" (MobileNetV2's ImageNet weights, from Keras' cache) or "course" (the
+            small MobileNetV2 the course pre-trained on 500 face identities, in data/).
+        path: the weights file.
+        description: one line for the notebook to print: which base, and from which file.
+    """
+
+    kind: str
+    path: Path
+    description: str
+
+
+def transfer_base(size: int = 96) -> TransferBase:
+    """Choose the base: ImageNet's MobileNetV2 when its weights are in Keras' cache
+    (:func:`imagenet_weights_file`), otherwise the course's, shipped in data/. Nothing is
+    downloaded.
+
+    Args:
+        size: the height (= width) of the images an ImageNet base would read.
+    """
+    path = imagenet_weights_file(size)
+    if path is not None:
+        return TransferBase("imagenet", path, f"transfer base: MobileNetV2 pre-trained on ImageNet (1.3 million photos, 1,000 classes), from Keras' cache: {path}")  # fmt: skip
+    folders = " or ".join(str(folder) for folder in keras_models_folders())
+    return TransferBase("course", PRETRAINED, f"transfer base: the course's small MobileNetV2, pre-trained on 500 face identities ({PRETRAINED.name}); no ImageNet weights of MobileNetV2 in {folders}")  # fmt: skip
+
+
+def load_imagenet(base, path: Path) -> None:
+    """Load MobileNetV2's ImageNet weights from a Keras cache file into every layer of ``base``
+    that has weights, matched by name (``base`` names its layers as keras.applications does).
+
+    The file is read by Keras into ``keras.applications.MobileNetV2(weights=None)`` (given the
+    path, never "imagenet": nothing is downloaded), and each layer's weights are copied over.
+
+    Args:
+        base: a keras.Model whose layers with weights are all MobileNetV2's, by name and shape.
+        path: a file found by :func:`imagenet_weights_file`.
+
+    Raises:
+        ValueError: a layer of ``base`` with weights is not in the file, or has other shapes.
+    """
+    k = load_keras()
+    path = Path(path)
+    with_top = not path.name.endswith("_no_top.h5")
+    source = k.applications.MobileNetV2(weights=None, include_top=with_top, input_shape=(96, 96, 3))  # fmt: skip
+    source.load_weights(str(path))
+    stored = {layer.name: layer for layer in source.layers if layer.weights}
+    for layer in base.layers:
+        if not layer.weights:
+            continue
+        if layer.name not in stored:
+            raise ValueError(f"{path.name} has no weights for layer {layer.name!r}: the base must be named as keras.applications.MobileNetV2.")  # fmt: skip
+        values = stored[layer.name].get_weights()
+        shapes = [tuple(w.shape) for w in layer.weights]
+        if shapes != [v.shape for v in values]:
+            raise ValueError(f"layer {layer.name!r} has weights of shapes {shapes}; {path.name} holds {[v.shape for v in values]}.")  # fmt: skip
+        layer.set_weights(values)
+    del source
+
+
+def load_base(base, choice: TransferBase) -> None:
+    """Load the chosen base's weights into ``base``: :func:`load_pretrained` for the course's,
+    :func:`load_imagenet` for ImageNet's.
+
+    Args:
+        base: the network without its classifier, built for ``choice`` (the notebook's
+            ``base_of(network(...))``).
+        choice: what :func:`transfer_base` returned.
+    """
+    if choice.kind == "imagenet":
+        load_imagenet(base, choice.path)
+    else:
+        load_pretrained(base, choice.path)
