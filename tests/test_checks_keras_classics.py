@@ -473,7 +473,7 @@ def cheap_training(model, X_train, y_train, **fit):
 
 
 def test_training_without_validation_is_stopped_before_it_starts():
-    broken = mutant(CHAPTER, "train_lenet5", ("validation_split=0.1, ", ""))
+    broken = mutant(CHAPTER, "train_lenet5", ("        validation_split=0.1,\n", ""))
     with pytest.raises(CheckFailed, match="without holding out a validation set: pass validation_split=0.1"):  # fmt: skip
         checks.check_train_lenet5(broken["train_lenet5"])
 
@@ -577,3 +577,216 @@ def test_evaluate_on_an_uncompiled_model_says_to_predict():
 
     with pytest.raises(CheckFailed, match="not compiled, so model.evaluate cannot run. Use model.predict"):  # fmt: skip
         checks.check_evaluate_accuracy(evaluate_accuracy)
+
+
+# ------------------------------------------------------- the common wrong answers, by function
+# Each entry plants one bug that learners write in the instructor's solution and runs the
+# check that sees it (the visible check unless the bug only shows on a hidden case's
+# arguments); the message must name the cause, not only the layer or the number that differs.
+SEQUENTIAL_CONV1 = 'layers.Conv2D(8, 3, padding="same", activation="relu"),'
+SEQUENTIAL_HEAD = (
+    '            layers.Flatten(),\n            layers.Dense(num_classes, activation="softmax"),'
+)
+FUNCTIONAL_CONV1 = 'x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)\n'
+LENET_C5 = 'x = layers.Conv2D(120, 5, activation=activation, name="C5")(x)\n    x = layers.Flatten(name="flatten")(x)'
+VGG_OUTPUT = 'layers.Dense(num_classes, activation="softmax", name="predictions")'
+
+
+def visible(name):
+    """The visible check of graded function ``name``, called on the broken function."""
+    return lambda broken: getattr(checks, f"check_{name}")(broken)
+
+
+COMMON_BUGS = {
+    "simple_convnet_sequential, no ReLU": (
+        "simple_convnet_sequential",
+        [(SEQUENTIAL_CONV1, 'layers.Conv2D(8, 3, padding="same"),')],
+        visible("simple_convnet_sequential"),
+        r"layer 1 \(Conv2D\): activation 'linear', expected 'relu': pass activation='relu'",
+    ),
+    "simple_convnet_sequential, 'valid' padding": (
+        "simple_convnet_sequential",
+        [(SEQUENTIAL_CONV1, 'layers.Conv2D(8, 3, activation="relu"),')],
+        visible("simple_convnet_sequential"),
+        r"layer 1 \(Conv2D\): output shape \(None, 30, 30, 8\), expected \(None, 32, 32, 8\): its padding is 'valid', expected 'same'",
+    ),
+    "simple_convnet_sequential, 16 filters first": (
+        "simple_convnet_sequential",
+        [(SEQUENTIAL_CONV1, 'layers.Conv2D(16, 3, padding="same", activation="relu"),')],
+        visible("simple_convnet_sequential"),
+        r"layer 1 \(Conv2D\): output shape \(None, 32, 32, 16\), expected \(None, 32, 32, 8\): this layer should have 8 filters",
+    ),
+    "simple_convnet_sequential, Dense before Flatten": (
+        "simple_convnet_sequential",
+        [(SEQUENTIAL_HEAD, '            layers.Dense(num_classes, activation="softmax"),\n            layers.Flatten(),')],
+        visible("simple_convnet_sequential"),
+        r"layer 5 \(Flatten\) is a Dense layer, expected Flatten .* Flatten the feature maps before the first Dense layer",
+    ),
+    "simple_convnet_sequential, no softmax": (
+        "simple_convnet_sequential",
+        [('layers.Dense(num_classes, activation="softmax"),', "layers.Dense(num_classes),")],
+        visible("simple_convnet_sequential"),
+        r"layer 6 \(Dense\): activation 'linear', expected 'softmax'.* a probability per class",
+    ),
+    "simple_convnet_sequential, 10 classes fixed": (
+        "simple_convnet_sequential",
+        [('layers.Dense(num_classes, activation="softmax"),', 'layers.Dense(10, activation="softmax"),')],
+        lambda broken: checks.compare_simple_convnet(broken, api="sequential", input_shape=(28, 28, 3), num_classes=5),
+        r"layer 6 \(Dense\): output shape \(None, 10\), expected \(None, 5\).* num_classes units \(the argument\), not a fixed 10",
+    ),
+    "simple_convnet_functional, first pooling left out": (
+        "simple_convnet_functional",
+        [(FUNCTIONAL_CONV1 + "    x = layers.MaxPooling2D(2, strides=2)(x)\n", FUNCTIONAL_CONV1)],
+        visible("simple_convnet_functional"),
+        r"layer 2 \(MaxPooling2D\) is a Conv2D layer, expected MaxPooling2D .* A pooling layer is missing after the conv layer",
+    ),
+    "simple_convnet_functional, no Flatten": (
+        "simple_convnet_functional",
+        [("    x = layers.Flatten()(x)\n", "")],
+        visible("simple_convnet_functional"),
+        r"layer 5 \(Flatten\) is a Dense layer, expected Flatten .* Flatten the feature maps",
+    ),
+    "conv_output_shape, 'same' rounded down": (
+        "conv_output_shape",
+        [("math.ceil(n_H_prev / stride), math.ceil(n_W_prev / stride)", "n_H_prev // stride, n_W_prev // stride")],
+        visible("conv_output_shape"),
+        r"returned \(3, 4, 4\); Keras' Conv2D gives \(4, 5, 4\)\. Keras' 'same' padding rounds up: ceil\(n / stride\)",
+    ),
+    "conv_output_shape, padding ignored": (
+        "conv_output_shape",
+        [('if padding == "same":', "if True:")],
+        visible("conv_output_shape"),
+        r"returned \(32, 32, 6\); Keras' Conv2D gives \(28, 28, 6\)\. That is the 'same' size",
+    ),
+    "conv_output_shape, no + 1": (
+        "conv_output_shape",
+        [("n_H = (n_H_prev - f) // stride + 1", "n_H = (n_H_prev - f) // stride"),
+         ("n_W = (n_W_prev - f) // stride + 1", "n_W = (n_W_prev - f) // stride")],
+        visible("conv_output_shape"),
+        r"returned \(27, 27, 6\); .* Missing the \+ 1",
+    ),
+    "conv_output_shape, stride ignored": (
+        "conv_output_shape",
+        [("n_H = (n_H_prev - f) // stride + 1", "n_H = n_H_prev - f + 1"),
+         ("n_W = (n_W_prev - f) // stride + 1", "n_W = n_W_prev - f + 1")],
+        visible("conv_output_shape"),
+        r"returned \(217, 217, 96\); Keras' Conv2D gives \(55, 55, 96\)\. Did you divide by the stride",
+    ),
+    "conv_output_shape, true division": (
+        "conv_output_shape",
+        [("n_H = (n_H_prev - f) // stride + 1", "n_H = (n_H_prev - f) / stride + 1"),
+         ("n_W = (n_W_prev - f) // stride + 1", "n_W = (n_W_prev - f) / stride + 1")],
+        visible("conv_output_shape"),
+        r"returned \(13\.5, 9\.5, 16\): a size is a whole number .* \(n - f\) // stride \+ 1",
+    ),
+    "conv_output_shape, the input's channels": (
+        "conv_output_shape",
+        [("output_shape = (n_H, n_W, filters)", "output_shape = (n_H, n_W, n_C_prev)")],
+        visible("conv_output_shape"),
+        r"returned \(28, 28, 1\); .* as many channels as the layer has filters \(6\), not as many as its input \(1\)",
+    ),
+    "conv_layer_params, one bias for the layer": (
+        "conv_layer_params",
+        [("(f * f * n_C_prev + 1) * filters", "f * f * n_C_prev * filters + 1")],
+        visible("conv_layer_params"),
+        r"returned 151; by hand it is .* = 156.* Each filter has its own bias",
+    ),
+    "conv_layer_params, input channels left out": (
+        "conv_layer_params",
+        [("(f * f * n_C_prev + 1) * filters", "(f * f + 1) * filters")],
+        visible("conv_layer_params"),
+        # LeNet-5's C1 reads 1 channel, so it passes; C3 (5, 6, 16) does not.
+        r"conv_layer_params\(f=5, n_C_prev=6, filters=16\) returned 416; Keras counts 2,416\. A filter spans every input channel",
+    ),
+    "conv_layer_params, one filter": (
+        "conv_layer_params",
+        [("(f * f * n_C_prev + 1) * filters", "f * f * n_C_prev + 1")],
+        visible("conv_layer_params"),
+        r"returned 26; .* That is one filter",
+    ),
+    "activation_table, padding ignored": (
+        "activation_table",
+        [('if layer.get("padding", "valid") == "same":', "if False:")],
+        visible("activation_table"),
+        r"row 1 \(conv1\): shape \(12, 8, 8\), Keras gives \(13, 9, 8\)\. That is the 'valid' size: this layer has padding 'same'",
+    ),
+    "activation_table, stride ignored": (
+        "activation_table",
+        [('f, stride = layer["f"], layer.get("stride", 1)', 'f, stride = layer["f"], 1')],
+        visible("activation_table"),
+        r"row 2 \(S2\): shape \(27, 27, 6\), Keras gives \(14, 14, 6\)\. That is the size for stride 1: this layer moves by 2",
+    ),
+    "lenet5, activation fixed to ReLU": (
+        "lenet5",
+        [("activation=activation", 'activation="relu"')],
+        lambda broken: checks.compare_lenet5(broken, activation="tanh", pooling="average"),
+        r"layer 1 \(C1\): activation 'relu', expected 'tanh'.* write activation=activation for C1, C3, C5 and F6",
+    ),
+    "lenet5, max pooling fixed": (
+        "lenet5",
+        [('Pooling(2, strides=2, name="S2")', 'layers.MaxPooling2D(2, strides=2, name="S2")'),
+         ('Pooling(2, strides=2, name="S4")', 'layers.MaxPooling2D(2, strides=2, name="S4")')],
+        lambda broken: checks.compare_lenet5(broken, activation="tanh", pooling="average"),
+        r"layer 2 \(S2\) is a MaxPooling2D layer, expected AveragePooling2D .* with `Pooling`",
+    ),
+    "lenet5, C5 as a Dense layer": (
+        "lenet5",
+        [(LENET_C5, 'x = layers.Flatten(name="flatten")(x)\n    x = layers.Dense(120, activation=activation, name="C5")(x)')],
+        visible("lenet5"),
+        r"layer 5 \(C5\) is a Flatten layer, expected Conv2D .* C5 is a convolution",
+    ),
+    "alexnet, 2 x 2 pooling": (
+        "alexnet",
+        [('layers.MaxPooling2D(3, strides=2, name="pool1")', 'layers.MaxPooling2D(2, strides=2, name="pool1")')],
+        lambda broken: checks.compare_alexnet(broken, input_shape=(99, 131, 3), num_classes=10),
+        r"layer 2 \(pool1\): its window is \(2, 2\), expected \(3, 3\) .* the output shapes agree .* AlexNet's pooling overlaps",
+    ),
+    "alexnet, ReLU on fc8": (
+        "alexnet",
+        [('activation="softmax", name="fc8"', 'activation="relu", name="fc8"')],
+        lambda broken: checks.compare_alexnet(broken, input_shape=(99, 131, 3), num_classes=10),
+        r"layer 12 \(fc8\): activation 'relu', expected 'softmax'.* a probability per class",
+    ),
+    "alexnet, no Flatten": (
+        "alexnet",
+        [('    x = layers.Flatten(name="flatten")(x)\n', "")],
+        lambda broken: checks.compare_alexnet(broken, input_shape=(99, 131, 3), num_classes=10),
+        r"layer 9 \(flatten\) is a Dense layer, expected Flatten .* Flatten the feature maps",
+    ),
+    "vgg16, no pooling after a block": (
+        "vgg16",
+        [('        x = layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)\n', "")],
+        lambda broken: checks.compare_vgg16(broken, input_shape=(32, 32, 3), num_classes=10),
+        r"layer 3 \(block1_pool\) is a Conv2D layer, expected MaxPooling2D .* A pooling layer is missing",
+    ),
+    "vgg16, 1000 classes fixed": (
+        "vgg16",
+        [(VGG_OUTPUT, 'layers.Dense(1000, activation="softmax", name="predictions")')],
+        lambda broken: checks.compare_vgg16(broken, input_shape=(64, 96, 3), num_classes=10),
+        r"layer 22 \(predictions\): output shape \(None, 1000\), expected \(None, 10\).* not a fixed 1000",
+    ),
+    "train_lenet5, one-hot loss for integer labels": (
+        "train_lenet5",
+        [('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')],
+        visible("train_lenet5"),
+        r"model.fit stopped at the first batch, .* loss='sparse_categorical_crossentropy' takes; 'categorical_crossentropy' expects one-hot rows",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("bug", COMMON_BUGS)
+def test_common_wrong_answers_get_their_cause(bug):
+    name, replacements, run_check, message = COMMON_BUGS[bug]
+    broken = mutant(CHAPTER, name, *replacements)[name]
+    with pytest.raises(CheckFailed, match=message):
+        run_check(broken)
+
+
+def test_every_graded_function_has_a_common_wrong_answer():
+    graded = {
+        cell.metadata["nbgrader"]["grade_id"]
+        for cell in source_notebook(CHAPTER).cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    # evaluate_accuracy's three are test_evaluate_accuracy_bugs_get_their_hint's.
+    assert graded - {name for name, *_ in COMMON_BUGS.values()} == {"evaluate_accuracy"}

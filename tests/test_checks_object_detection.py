@@ -553,3 +553,142 @@ def test_reference_losses_on_worked_cases():
 
 
 # ------------------------------------------------------------------ figures and playground
+
+
+# ------------------------------------------------------- the common wrong answers, by function
+# Each entry plants a bug learners write in the instructor's solution; the check that sees it
+# must name the cause (helpers.checks.common.likely_cause and the checks' own hints). The
+# functions whose usual bugs are tested above (order_landmarks, the swapped coordinates, ...)
+# are not repeated here.
+def visible(name):
+    """The visible check of graded function ``name``, called on the broken function."""
+    return lambda broken: getattr(checks, f"check_{name}")(broken)
+
+
+def on_hidden_map_cases(broken):
+    """mean_average_precision on the hidden test's cases: some have a class with no true box."""
+    for case in checks.random_map_cases(seed=509, count=25):
+        checks.compare_mean_average_precision(broken, case)
+
+
+COMMON_BUGS = {
+    "localisation_target, width and height swapped": (
+        "localisation_target",
+        [("[centre_x, centre_y, y2 - y1, x2 - x1]", "[centre_x, centre_y, x2 - x1, y2 - y1]")],
+        visible("localisation_target"),
+        r"The order is b_h \(height, y2 - y1\) then b_w",
+    ),
+    "localisation_target, corner instead of centre": (
+        "localisation_target",
+        [("centre_x, centre_y = (x1 + x2) / 2, (y1 + y2) / 2", "centre_x, centre_y = x1, y1")],
+        visible("localisation_target"),
+        r"b_x, b_y is the centre of the box",
+    ),
+    "localisation_target, no p_c": (
+        "localisation_target",
+        [("        y[0] = 1.0\n", "")],
+        visible("localisation_target"),
+        r"There is an object, so p_c = 1",
+    ),
+    "localisation_target, class one position early": (
+        "localisation_target",
+        [("y[5 + int(labels[0])] = 1.0", "y[4 + int(labels[0])] = 1.0")],
+        visible("localisation_target"),
+        r"The class is one position early: class 2 is at index 5 \+ 2",
+    ),
+    "localisation_loss, summed over the batch": (
+        "localisation_loss",
+        [("loss = tf.reduce_mean(per_example)", "loss = tf.reduce_sum(per_example)")],
+        visible("localisation_loss"),
+        r"you return 0\.16; expected 0\.08\. Average over the batch",
+    ),
+    "localisation_loss, mean over every number": (
+        "localisation_loss",
+        [("loss = tf.reduce_mean(per_example)",
+          "mask = tf.concat([tf.ones_like(p_c[:, None]), tf.repeat(p_c[:, None], y_true.shape[1] - 1, axis=1)], axis=1)\n"
+          "    loss = tf.reduce_mean(mask * squared)")],
+        visible("localisation_loss"),
+        r"expected 0\.08\. That is the mean over every number of the batch",
+    ),
+    "iou, union counts the overlap twice": (
+        "iou",
+        [("area1 + area2 - intersection", "area1 + area2")],
+        visible("iou"),
+        r"returns 0\.125; the case worked by hand gives 0\.142857\. You divide by area1 \+ area2",
+    ),
+    "encode_targets, sizes in cells for the anchors": (
+        "encode_targets",
+        [("h, w = (y2 - y1) / image_size, (x2 - x1) / image_size", "h, w = (y2 - y1) / cell, (x2 - x1) / cell")],
+        visible("encode_targets"),
+        r"cells are right but not the anchors.* fractions of the image",
+    ),
+    "decode_predictions, rows and columns swapped": (
+        "decode_predictions",
+        [('indexing="ij"', 'indexing="xy"')],
+        visible("decode_predictions"),
+        r"Rows and columns are swapped",
+    ),
+    "decode_predictions, sizes times the cell": (
+        "decode_predictions",
+        [("h, w = predictions[..., 3] * image_size, predictions[..., 4] * image_size",
+          "h, w = predictions[..., 3] * cell, predictions[..., 4] * cell")],
+        visible("decode_predictions"),
+        r"grid_size times too small: b_h and b_w are fractions of the whole image",
+    ),
+    "filter_boxes, the others kept": (
+        "filter_boxes",
+        [("keep = scores >= score_threshold", "keep = scores < score_threshold")],
+        visible("filter_boxes"),
+        r"Keep the boxes whose score is at least the threshold, not the others",
+    ),
+    "non_max_suppression, boxes in index order": (
+        "non_max_suppression",
+        [('        remaining = remaining[np.argsort(-scores[remaining], kind="stable")]\n', "")],
+        visible("non_max_suppression"),
+        r"You visit the boxes in the order they come, not by score",
+    ),
+    "yolo_loss, sizes without square roots": (
+        "yolo_loss",
+        [("tf.square(tf.sqrt(y_true[..., 3:5]) - tf.sqrt(y_pred[..., 3:5]))",
+          "tf.square(y_true[..., 3:5] - y_pred[..., 3:5])")],
+        visible("yolo_loss"),
+        r"Your size term compares b_h and b_w themselves; the loss compares their square roots",
+    ),
+    "yolo_loss, fixed weights": (
+        "yolo_loss",
+        [("obj * (lambda_coord * (centre + size)", "obj * (5.0 * (centre + size)"),
+         ("lambda_class * class_term", "1.0 * class_term"),
+         ("(1.0 - obj) * lambda_noobj * no_object_term", "(1.0 - obj) * 0.5 * no_object_term")],
+        visible("yolo_loss"),
+        r"with \{'lambda_coord': 2\.0, .* That is the loss with the default weights",
+    ),
+    "yolo_loss, no-object term not weighted": (
+        "yolo_loss",
+        [("(1.0 - obj) * lambda_noobj * no_object_term", "(1.0 - obj) * no_object_term")],
+        visible("yolo_loss"),
+        r"The no-object term is not weighted: multiply it by lambda_noobj",
+    ),
+    "mean_average_precision, classes without true boxes averaged in": (
+        "mean_average_precision",
+        [("        if n_true == 0:\n            continue\n",
+          "        if n_true == 0:\n            average_precisions.append(0.0)\n            continue\n")],
+        on_hidden_map_cases,
+        r"You average over all \d classes; only \d have true boxes here",
+    ),
+    "mean_average_precision, classes without true boxes not skipped": (
+        "mean_average_precision",
+        [("        if n_true == 0:\n            continue\n", "")],
+        on_hidden_map_cases,
+        r"You average over all \d classes; only \d have true boxes here",
+    ),
+}  # fmt: skip
+
+
+# A class without true boxes, not skipped, divides 0 by 0: numpy's warning is the bug's own.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
+@pytest.mark.parametrize("bug", COMMON_BUGS)
+def test_common_wrong_answers_get_their_cause(bug):
+    name, replacements, run_check, message = COMMON_BUGS[bug]
+    broken = mutant(CHAPTER, name, *replacements)[name]
+    with pytest.raises(CheckFailed, match=message):
+        run_check(broken)

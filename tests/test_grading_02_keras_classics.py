@@ -47,3 +47,30 @@ def test_blank_notebook_fails_at_the_learner_code(graded):
     assert found
     assert {name for _, name, _ in found} <= {"NotImplementedError", "CheckFailed", "NameError"}
     assert all(cell_id not in ("environment-check", "imports") for cell_id, _, _ in found)
+
+
+def progress_lines(cell) -> list[str]:
+    """The progress bars a cell showed (helpers.viz.common.Progress), as saved: the last line."""
+    return [
+        output["data"]["text/plain"]
+        for output in cell.get("outputs", [])
+        if output.output_type == "display_data"
+        and " elapsed" in output.get("data", {}).get("text/plain", "")
+    ]
+
+
+def test_the_long_trainings_show_one_progress_line_each(graded):
+    """The chapter's LeNet-5 training and the check of train_lenet5 (the cells that take more
+    than a few seconds) show a one-line bar that ends with the time taken, and no epoch lines."""
+    cells = [cell for cell in graded.autograded("solved").cells if cell.cell_type == "code"]
+    training = next(cell for cell in cells if "train_lenet5(lenet, X_train_aug" in cell.source)
+    check = next(cell for cell in cells if cell.source.startswith("checks.check_train_lenet5("))
+    done = r"\[#{20}\] 4/4 epochs, \d+:\d\d elapsed, done \| loss [\d.]+"
+    [line] = progress_lines(training)
+    assert re.fullmatch(rf"training LeNet-5 {done}", line), line
+    # The visible check, then the hidden case: each trains a fresh LeNet-5 with one bar.
+    lines = progress_lines(check)
+    assert len(lines) == 2, lines
+    for line in lines:
+        assert re.fullmatch(rf"training a fresh LeNet-5 with your train_lenet5 {done}", line), line
+    assert "Epoch 1/" not in stdout_text(graded.autograded("solved"))

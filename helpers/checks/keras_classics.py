@@ -31,6 +31,7 @@ from helpers.references.keras_classics import (
     expected_activation_table,
     lenet5_layers,
     load_keras,
+    model_layers,
     reference_model,
     shapes_only,
     simple_convnet_layers,
@@ -38,8 +39,101 @@ from helpers.references.keras_classics import (
 )
 from helpers.viz.common import Progress
 
-
 # ------------------------------------------------------------------- the graded models
+_POOLING = ("MaxPooling2D", "AveragePooling2D")
+
+
+def _layer_hint(name: str):
+    """The likely cause of a layer that differs, for ``compare_models``' ``hint`` argument.
+
+    Args:
+        name: the learner's function ("lenet5", ...): LeNet-5 takes its activation and
+            pooling as arguments, the other networks fix them.
+
+    Returns:
+        hint(problem, layer, want) -> a sentence starting with a space, or "" (see
+        helpers.checks.models.compare_models).
+    """
+
+    def hint(problem: str, layer, want) -> str:
+        kind, want_kind = type(layer).__name__, type(want).__name__
+        if problem == "kind":
+            if kind == "Dense" and want_kind == "Flatten":
+                return (
+                    " Flatten the feature maps before the first Dense layer: layers.Flatten() "
+                    "turns (None, n_H, n_W, n_C) into (None, n_H * n_W * n_C); a Dense layer "
+                    "on feature maps acts on their last axis alone."
+                )
+            if kind == "Flatten" and want.name == "C5":
+                return (
+                    " C5 is a convolution, not a Dense layer after Flatten: 120 filters of "
+                    "5 x 5 over S4's 5 x 5 x 16 maps, which leave 1 x 1 x 120; flatten after it."
+                )
+            if kind in _POOLING and want_kind == "Conv2D":
+                return " A conv layer is missing before this pooling layer: count the conv layers of each block."  # fmt: skip
+            if kind == "Conv2D" and want_kind in _POOLING:
+                return " A pooling layer is missing after the conv layer before this one (or this conv layer is one too many)."  # fmt: skip
+            if kind in _POOLING and want_kind in _POOLING:
+                if name == "lenet5":
+                    return (
+                        " Build S2 and S4 with `Pooling`, which the given line picks from the "
+                        "`pooling` argument, not with a fixed pooling layer."
+                    )
+                return f" Use layers.{want_kind}."
+        if problem == "activation":
+            got_act, want_act = layer.get_config().get("activation"), want.get_config().get("activation")  # fmt: skip
+            if want_act == "softmax":
+                return (
+                    " The last layer gives a probability per class, and softmax is what makes "
+                    "its outputs positive and sum to 1."
+                )
+            if name == "lenet5" and got_act != "linear":
+                return (
+                    " Here that is the function's `activation` argument: write "
+                    f"activation=activation for C1, C3, C5 and F6, not a fixed {got_act!r}."
+                )
+        if problem == "shape" and kind == want_kind == "Dense":
+            units = layer.get_config()["units"]
+            if units in (10, 1000) and want.get_config()["activation"] == "softmax":
+                return f" Give the last layer num_classes units (the argument), not a fixed {units}."  # fmt: skip
+        return ""
+
+    return hint
+
+
+def _compare_pooling_windows(name: str, model, reference, *, reference_name: str,
+                             named: bool = True) -> None:  # fmt: skip
+    """Fail if a pooling layer's window or stride differs from the reference's, once
+    ``compare_models`` has found every output shape equal.
+
+    The shapes alone can miss it: on AlexNet's 55 x 55 maps, 2 x 2 windows moved by 2 give the
+    27 x 27 of its overlapping 3 x 3 windows moved by 2, and a pooling layer has no parameters
+    to count.
+
+    Args:
+        name, model, reference, reference_name, named: as for ``compare_models``.
+    """
+    pairs = zip(model_layers(model), model_layers(reference), strict=False)
+    for index, (layer, want) in enumerate(pairs, start=1):
+        if type(want).__name__ not in _POOLING:
+            continue
+        got, expected = layer.get_config(), want.get_config()
+        for key, what in (("pool_size", "window"), ("strides", "stride")):
+            if tuple(got[key]) != tuple(expected[key]):
+                label = f"layer {index} ({want.name if named else type(want).__name__})"
+                overlap = (
+                    " AlexNet's pooling overlaps: 3 x 3 windows moved by 2 (Krizhevsky et al. "
+                    "2012, section 3.4)."
+                    if name == "alexnet"
+                    else ""
+                )
+                raise CheckFailed(
+                    f"{name}: {label}: its {what} is {tuple(got[key])}, expected "
+                    f"{tuple(expected[key])} ({reference_name}); the output shapes agree on this "
+                    f"input, but not on every input.{overlap}"
+                )
+
+
 def _simple_convnet(builder: Callable, *, api: str, input_shape=(32, 32, 1),
                            num_classes: int = 10) -> int:  # fmt: skip
     """Compare ``builder(input_shape, num_classes)`` with the chapter's small ConvNet.
@@ -66,7 +160,9 @@ def _simple_convnet(builder: Callable, *, api: str, input_shape=(32, 32, 1),
             "keras.Input(...), x = layer(inputs), ..., keras.Model(inputs, outputs)."
         )
     reference = reference_model(input_shape, simple_convnet_layers(num_classes))
-    compare_models(name, model, reference, reference_name="the small ConvNet", named=False)
+    compare_models(name, model, reference, reference_name="the small ConvNet", named=False,
+                   hint=_layer_hint(name))  # fmt: skip
+    _compare_pooling_windows(name, model, reference, reference_name="the small ConvNet", named=False)  # fmt: skip
     return model.count_params()
 
 
@@ -78,7 +174,9 @@ def _lenet5(lenet5: Callable, *, activation="relu", pooling="max", num_classes=1
                          num_classes=num_classes, name="lenet5", case=case)  # fmt: skip
     reference = reference_model((32, 32, 1), lenet5_layers(num_classes), activation=activation,
                                 pooling=pooling)  # fmt: skip
-    compare_models("lenet5", model, reference, reference_name="LeNet-5, modern form")
+    compare_models("lenet5", model, reference, reference_name="LeNet-5, modern form",
+                   hint=_layer_hint("lenet5"))  # fmt: skip
+    _compare_pooling_windows("lenet5", model, reference, reference_name="LeNet-5, modern form")
     return model.count_params()
 
 
@@ -92,7 +190,8 @@ def _alexnet(alexnet: Callable, *, input_shape=(227, 227, 3), num_classes=1000) 
     with shapes_only():
         model = call_learner(alexnet, input_shape, num_classes, name="alexnet", case=case)
         reference = reference_model(input_shape, alexnet_layers(num_classes))
-        compare_models("alexnet", model, reference, reference_name="AlexNet, Krizhevsky et al. 2012")  # fmt: skip
+        compare_models("alexnet", model, reference, reference_name="AlexNet, Krizhevsky et al. 2012", hint=_layer_hint("alexnet"))  # fmt: skip
+        _compare_pooling_windows("alexnet", model, reference, reference_name="AlexNet, Krizhevsky et al. 2012")  # fmt: skip
         count = model.count_params()
     del model, reference
     gc.collect()
@@ -115,7 +214,9 @@ def _vgg16(vgg16: Callable, *, input_shape=(224, 224, 3), num_classes=1000) -> i
         bar.update(1, "building keras.applications.VGG16")
         reference = vgg16_reference(input_shape, num_classes)
         bar.update(2, "comparing them layer by layer")
-        compare_models("vgg16", model, reference, reference_name="keras.applications.VGG16")
+        compare_models("vgg16", model, reference, reference_name="keras.applications.VGG16",
+                       hint=_layer_hint("vgg16"))  # fmt: skip
+        _compare_pooling_windows("vgg16", model, reference, reference_name="keras.applications.VGG16")  # fmt: skip
         count = model.count_params()
         bar.update(3, "")
     del model, reference
@@ -209,19 +310,45 @@ def random_output_shape_cases(seed: int, count: int) -> Iterator[OutputShapeCase
 
 
 def _output_shape_hint(got, case: OutputShapeCase) -> str:
-    (n_H, n_W, _), f, s = case.input_shape, case.f, case.stride
+    """The likely cause of a wrong ``got``: the sizes that common wrong formulas give, each
+    worked out from the case's own numbers."""
+    (n_H, n_W, n_C_prev), f, s = case.input_shape, case.f, case.stride
+    if len(got) != 3:
+        return "Return three numbers, (n_H, n_W, n_C): the channels too."
+    if got[2] != case.filters:
+        if got[2] == n_C_prev != case.filters:
+            return (
+                f"The output has as many channels as the layer has filters ({case.filters}), "
+                f"not as many as its input ({n_C_prev})."
+            )
+        return "The output has as many channels as the layer has filters."
+    size = tuple(got[:2])
+    same_size = (math.ceil(n_H / s), math.ceil(n_W / s))
+    valid_size = ((n_H - f) // s + 1, (n_W - f) // s + 1)
     if case.padding == "same":
-        if tuple(got[:2]) == (n_H, n_W) and s > 1:
+        if size == (n_H, n_W) and s > 1:
             return (
                 "'same' padding keeps the size only for stride 1: the output is ceil(n / stride)."
             )
+        if size == (n_H // s, n_W // s):
+            return "Keras' 'same' padding rounds up: ceil(n / stride) (math.ceil), not n // stride."
+        if size == valid_size:
+            return (
+                "That is the 'valid' size: the padding argument is 'same' here, which gives "
+                "ceil(n / stride) per axis."
+            )
         return "With 'same' padding Keras gives ceil(n / stride) per axis."
-    if len(got) == 3 and got[2] != case.filters:
-        return "The output has as many channels as the layer has filters."
-    if tuple(got[:2]) == ((n_H - f) // s, (n_W - f) // s):
+    if size == same_size != valid_size:
+        return (
+            "That is the 'same' size, ceil(n / stride): with 'valid' padding (no padding) the "
+            "filter must fit inside the input, floor((n - f) / stride) + 1 per axis."
+        )
+    if size == ((n_H - f) // s, (n_W - f) // s):
         return "Missing the + 1 in floor((n - f) / stride) + 1?"
-    if tuple(got[:2]) == (n_H - f + 1, n_W - f + 1):
+    if size == (n_H - f + 1, n_W - f + 1):
         return "Did you divide by the stride? floor((n - f) / stride) + 1."
+    if size == (math.ceil((n_H - f) / s) + 1, math.ceil((n_W - f) / s) + 1):
+        return "Round down, not up: floor((n - f) / stride) + 1, which is (n - f) // stride + 1."
     return "With 'valid' padding the size per axis is floor((n - f) / stride) + 1."
 
 
@@ -236,9 +363,17 @@ def compare_conv_output_shape(conv_output_shape: Callable, case: OutputShapeCase
     )
     expected = tuple(int(n) for n in layer.compute_output_shape((None, *case.input_shape))[1:])
     try:
-        got = tuple(int(n) for n in got)
-    except TypeError:
+        whole = all(float(n).is_integer() for n in got)
+        sizes = tuple(int(n) for n in got)
+    except (TypeError, ValueError):
         raise CheckFailed(f"{name} should return a tuple (n_H, n_W, n_C); got {got!r}.") from None
+    if not whole:
+        raise CheckFailed(
+            f"{name}({case.describe()}) returned {got!r}: a size is a whole number of "
+            "positions. `/` gives a fraction when the filter does not fit a whole number of "
+            "times; floor((n - f) / stride) + 1 is (n - f) // stride + 1 in Python."
+        )
+    got = sizes
     if got != expected:
         raise CheckFailed(
             f"{name}({case.describe()}) returned {got}; Keras' Conv2D gives {expected}. "
@@ -267,6 +402,8 @@ def _params_hint(got, f: int, n_C_prev: int, filters: int) -> str:
         return " A filter spans every input channel: f * f * n_C_prev weights."
     if got == f * f * n_C_prev + 1:
         return " That is one filter; the layer has `filters` of them."
+    if got == f * f * n_C_prev * filters + 1:
+        return " Each filter has its own bias: + 1 per filter, not + 1 for the whole layer."
     return ""
 
 
@@ -355,6 +492,41 @@ def _row_hint(key: str, spec: Mapping | None, want: Mapping) -> str:
     }[kind]
 
 
+def _row_cause(got: tuple, spec: Mapping | None, before: tuple | None) -> str | None:
+    """The common bug whose shape ``got`` is, for a conv or pool row, or None.
+
+    Each guess is Keras' own output shape for the layer with the spec changed as the bug
+    changes it (padding or stride ignored), on the previous row's (right) shape.
+
+    Args:
+        got: the learner's shape for the row.
+        spec: the row's layer dict; before: the shape of the row above, as Keras gives it.
+    """
+    if spec is None or spec["type"] not in ("conv", "pool"):
+        return None
+    padding, stride = spec.get("padding", "valid"), spec.get("stride", 1)
+    guesses = []
+    if padding == "same":
+        guesses.append((
+            {**spec, "padding": "valid"},
+            "That is the 'valid' size: this layer has padding 'same', ceil(n / stride) per axis.",
+        ))  # fmt: skip
+    if stride != 1:
+        guesses.append((
+            {**spec, "stride": 1},
+            f"That is the size for stride 1: this layer moves by {stride}. Read its 'stride' "
+            "(default 1) and use it in the formula.",
+        ))  # fmt: skip
+    for changed, sentence in guesses:
+        try:
+            wrong = expected_activation_table(before, [changed])[-1]["shape"]
+        except Exception:  # the changed layer does not fit this input: not this bug
+            continue
+        if tuple(got) == tuple(wrong):
+            return sentence
+    return None
+
+
 def _activation_table(activation_table: Callable, input_shape, layers) -> list[dict]:
     """Compare ``activation_table(input_shape, layers)`` with Keras' shapes and counts.
 
@@ -383,6 +555,7 @@ def _activation_table(activation_table: Callable, input_shape, layers) -> list[d
         if row["layer"] != want["layer"]:
             raise CheckFailed(f"{name}: {label} is called {row['layer']!r}, expected {want['layer']!r} (the layer's 'name').")  # fmt: skip
         spec = layers[index - 1] if index else None
+        before = expected[index - 1]["shape"] if index else None
         for key in ("shape", "size", "params"):
             value = row[key]
             try:
@@ -390,9 +563,10 @@ def _activation_table(activation_table: Callable, input_shape, layers) -> list[d
             except (TypeError, ValueError):
                 raise CheckFailed(f"{name}: {label}: {key} is {row[key]!r}; expected {'a tuple of ints' if key == 'shape' else 'an int'}.") from None  # fmt: skip
             if value != want[key]:
+                cause = _row_cause(value, spec, before) if key == "shape" else None
                 raise CheckFailed(
                     f"{name}: {label}: {key} {value!r}, Keras gives {want[key]!r}. "
-                    f"{_row_hint(key, spec, want)}"
+                    f"{cause or _row_hint(key, spec, want)}"
                 )
     return list(rows)
 
@@ -574,7 +748,10 @@ class _FitGuard:
                     guard.over_budget = True
                     self.model.stop_training = True
 
-        arguments["callbacks"] = [*(arguments.get("callbacks") or []), Budget()]
+        # The check's training takes as long as the learner's: one line shows how far it is.
+        epochs = arguments.get("epochs") or 1
+        bar = Progress(epochs, "training a fresh LeNet-5 with your train_lenet5")
+        arguments["callbacks"] = [*(arguments.get("callbacks") or []), Budget(), bar.keras_callback()]  # fmt: skip
         self.calls += 1
         return self.fit(**arguments)
 
@@ -623,6 +800,17 @@ def _train_lenet5(train_lenet5: Callable, case: DigitsCase) -> tuple[float, floa
     try:
         history = call_learner(train_lenet5, model, case.X_train, case.y_train, name=name,
                                case=case.describe())  # fmt: skip
+    except ValueError as error:
+        if "`target` and `output` must have the same rank" not in str(error):
+            raise
+        # Keras' message names tensors; the cause is the loss, in the learner's compile.
+        raise CheckFailed(
+            f"{name}: model.fit stopped at the first batch, where the loss compares the labels "
+            "with the network's 10 probabilities per example. y_train holds one integer class "
+            "per example, which loss='sparse_categorical_crossentropy' takes; "
+            "'categorical_crossentropy' expects one-hot rows of 10. (Keras said: "
+            f"{str(error).splitlines()[0]})"
+        ) from error
     finally:
         del model.fit  # the model's own fit again
     seconds = time.perf_counter() - start

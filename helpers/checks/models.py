@@ -83,7 +83,19 @@ def _shape_hint(layer, reference) -> str:
     return "an earlier layer, or the input shape, already differs"
 
 
-def compare_models(name: str, model, reference, *, reference_name: str, named: bool = True):
+def _no_layer_hint(problem: str, layer, reference_layer) -> str:
+    return ""
+
+
+def compare_models(
+    name: str,
+    model,
+    reference,
+    *,
+    reference_name: str,
+    named: bool = True,
+    hint: Callable[[str, object, object], str] = _no_layer_hint,
+):
     """Fail with a message naming the first layer of ``model`` that differs from ``reference``.
 
     Compared, layer by layer (InputLayer and Dropout skipped): the kind of layer (Keras
@@ -96,6 +108,12 @@ def compare_models(name: str, model, reference, *, reference_name: str, named: b
         reference: the Keras model to compare with.
         reference_name: how messages call the reference ("keras.applications.VGG16").
         named: whether layer names must match the reference's.
+        hint: ``hint(problem, layer, reference_layer)`` -> a sentence (starting with a space)
+            that a chapter adds to the message about the first layer that differs, naming the
+            likely cause its learners meet (a fixed activation instead of the argument, a Dense
+            layer before Flatten, ...); "" for none. ``problem`` is what differs: "kind",
+            "shape", "params", "activation" or "name"; ``layer`` is the learner's layer,
+            ``reference_layer`` the reference's.
     """
     k = load_keras()
     if not isinstance(model, k.Model):
@@ -119,32 +137,33 @@ def compare_models(name: str, model, reference, *, reference_name: str, named: b
         label = _label(index, want, named)
         kind, want_kind = type(layer).__name__, type(want).__name__
         if kind != want_kind:
-            hint = ""
             if kind == "Activation":
-                hint = " Pass activation=... to the layer before instead of a separate layer."
-            raise CheckFailed(f"{name}: {label} is a {kind} layer, expected {want_kind} ({reference_name}).{hint}")  # fmt: skip
+                hint_text = " Pass activation=... to the layer before instead of a separate layer."
+            else:
+                hint_text = hint("kind", layer, want)
+            raise CheckFailed(f"{name}: {label} is a {kind} layer, expected {want_kind} ({reference_name}).{hint_text}")  # fmt: skip
         got_shape, want_shape = _output_shape(layer), _output_shape(want)
         if got_shape != want_shape:
             raise CheckFailed(
                 f"{name}: {label}: output shape {fmt_shape(got_shape)}, expected "
-                f"{fmt_shape(want_shape)}: {_shape_hint(layer, want)}."
+                f"{fmt_shape(want_shape)}: {_shape_hint(layer, want)}.{hint('shape', layer, want)}"
             )
         got_params, want_params = layer.count_params(), want.count_params()
         if got_params != want_params:
-            hint = (
+            bias = (
                 " Did you turn off the bias (use_bias=False)?" if got_params < want_params else ""
             )
-            raise CheckFailed(f"{name}: {label}: {got_params:,} parameters, expected {want_params:,}.{hint}")  # fmt: skip
+            raise CheckFailed(f"{name}: {label}: {got_params:,} parameters, expected {want_params:,}.{bias}{hint('params', layer, want)}")  # fmt: skip
         got_act, want_act = _activation(layer), _activation(want)
         if got_act != want_act:
             raise CheckFailed(
                 f"{name}: {label}: activation {got_act!r}, expected {want_act!r}: pass "
-                f"activation={want_act!r} to the layer."
+                f"activation={want_act!r} to the layer.{hint('activation', layer, want)}"
             )
         if named and layer.name != want.name:
             raise CheckFailed(
                 f"{name}: {label} is named {layer.name!r}, expected {want.name!r}: pass "
-                f"name={want.name!r} to the layer."
+                f"name={want.name!r} to the layer.{hint('name', layer, want)}"
             )
     if len(got_layers) != len(want_layers):
         if len(got_layers) < len(want_layers):

@@ -27,6 +27,7 @@ from helpers.checks.common import (
     expect_close,
     expect_shape,
     expect_tuple,
+    likely_cause,
     passed,
 )
 from helpers.checks.common import exercise_summary as exercise_summary  # the summary cell
@@ -143,7 +144,14 @@ def _localisation_hint(got, expected, case: LocalisationCase) -> str:
         return "b_x, b_y is the centre of the box, ((x1 + x2) / 2, (y1 + y2) / 2), not its corner."
     if got[0] != 1:
         return "There is an object, so p_c = 1."
-    return "Check the one-hot class: c_{label} = 1 at position 5 + label."
+    label = int(case.labels[0])
+    if np.allclose(got[:5], expected[:5], atol=1e-5) and label > 0:
+        if np.allclose(got[5:], np.roll(expected[5:], -1)):
+            return (
+                f"The class is one position early: class {label} is at index 5 + {label} of "
+                "the vector (index 5 is class 0, right after the four box numbers)."
+            )
+    return f"Check the one-hot class: a 1 at index 5 + label (here 5 + {label}), 0 elsewhere."
 
 
 def check_localisation_target(localisation_target: Callable) -> None:
@@ -228,6 +236,12 @@ def compare_localisation_loss(localisation_loss: Callable, case: LossCase) -> No
         hint = "When p_c = 0 only p_c's error counts: mask the other terms with y_true[:, 0]."
     elif np.isclose(got, expected * m, rtol=1e-4):
         hint = "Average over the batch (divide the sum by m, or use tf.reduce_mean per example)."
+    elif np.isclose(got, expected / case.y_true.shape[1], rtol=1e-4):
+        hint = (
+            "That is the mean over every number of the batch, m * (5 + C) of them: sum each "
+            "example's squared errors over its vector (axis=1) first, then average over the m "
+            "examples."
+        )
     raise CheckFailed(
         f"{name}: on {case.describe()} you return {got:.6g}; expected {expected:.6g}. {hint}"
     )
@@ -461,6 +475,12 @@ def compare_iou(iou: Callable, box1, box2, expected: float | None = None) -> Non
         got, _iou_with_inclusive_corners(box1, box2), atol=1e-6
     ):
         hint = "The course's y2 and x2 are exclusive: height = y2 - y1, with no + 1."
+    elif expected > 0 and np.isclose(got, expected / (1 + expected), atol=1e-6):
+        # IoU = I / (A1 + A2 - I) gives I / (A1 + A2) = IoU / (1 + IoU): the same numbers.
+        hint = (
+            "You divide by area1 + area2, which counts the overlap twice: the union is "
+            "area1 + area2 - intersection."
+        )
     raise CheckFailed(f"{name}({case}) returns {got:.6g}; {reference} gives {expected:.6g}. {hint}")
 
 
@@ -606,7 +626,8 @@ def _slot_hint(got: set, want: set, case: EncodeCase) -> str:
     if {(r, c) for r, c, _ in got} == {(r, c) for r, c, _ in want}:
         return found + (
             ". The cells are right but not the anchors: pick the anchor whose shape "
-            "(h, w), centred on the box, has the largest IoU with the box's (h, w)."
+            "(h, w), centred on the box, has the largest IoU with the box's (h, w), both as "
+            "fractions of the image (the anchors' unit, not pixels or cells)."
         )
     if len(got) != len(want):
         return found + ". Every box gets exactly one slot, and p_c = 1 marks it."
@@ -688,8 +709,34 @@ def compare_decode_predictions(decode_predictions: Callable, predictions, image_
     expect_shape(name, classes, (n,), what="classes")
     hint = ""
     cell = image_size / S
+    want_centres = (want_boxes[:, :2] + want_boxes[:, 2:]) / 2
+    want_sizes = want_boxes[:, 2:] - want_boxes[:, :2]
+    # Slot k of predictions.reshape(-1, 5 + C) is row k // (S B), column (k // B) % S: with
+    # them swapped, each centre moves by (col - row) cells down and (row - col) cells right.
+    slot = np.arange(n)
+    row, col = slot // (S * B), (slot // B) % S
+    swapped_centres = want_centres + np.stack([col - row, row - col], axis=1) * cell
     if np.allclose(boxes, want_boxes[:, [1, 0, 3, 2]], atol=1e-4):
         hint = " Boxes are (y1, x1, y2, x2): y first."
+    elif S > 1 and np.allclose(
+        boxes,
+        np.concatenate(
+            [swapped_centres - want_sizes / 2, swapped_centres + want_sizes / 2], axis=1
+        ),
+        atol=1e-4,
+    ):
+        hint = (
+            " Rows and columns are swapped: the row (first axis of predictions) moves "
+            "y_centre = (row + b_y) * cell, the column x_centre = (col + b_x) * cell; "
+            "np.meshgrid gives (row, col) grids with indexing='ij'."
+        )
+    elif np.allclose((boxes[:, :2] + boxes[:, 2:]) / 2, want_centres, atol=1e-4) and np.allclose(
+        boxes[:, 2:] - boxes[:, :2], want_sizes / S, atol=1e-4
+    ):
+        hint = (
+            " The centres are right but the boxes are grid_size times too small: b_h and b_w "
+            "are fractions of the whole image, so h = b_h * image_size, not b_h * cell."
+        )
     elif np.allclose(
         boxes[:, 2:] - boxes[:, :2], (want_boxes[:, 2:] - want_boxes[:, :2]), atol=1e-4
     ):
@@ -795,20 +842,29 @@ def compare_filter_boxes(filter_boxes: Callable, case: DetectionCase) -> None:
         )
     ]
     keep = case.scores >= case.threshold
-    for g, want, what in zip(
-        got,
-        (case.boxes[keep], case.scores[keep], case.classes[keep]),
-        ("boxes", "scores", "classes"),
-        strict=True,
+    strict = case.scores > case.threshold
+    for g, given, what in zip(
+        got, (case.boxes, case.scores, case.classes), ("boxes", "scores", "classes"), strict=True
     ):
-        hint = None
-        if len(g) == int(np.sum(case.scores > case.threshold)) != len(want):
-            hint = "Keep scores equal to the threshold too (>=)."
-        elif len(g) == int(np.sum(~keep)):
-            hint = "Keep the boxes whose score is at least the threshold, not the others."
-        expect_shape(name, g, want.shape, what=what, hint=hint)
+        want = given[keep]
+        # What the two usual wrong masks keep, from the same arrays.
+        causes = [
+            ("Keep scores equal to the threshold too (>=).", lambda given=given: given[strict]),
+            (
+                "Keep the boxes whose score is at least the threshold, not the others.",
+                lambda given=given: given[~keep],
+            ),
+        ]
+        if g.shape != want.shape:
+            expect_shape(name, g, want.shape, what=what, hint=likely_cause(g, causes))
         expect_close(
-            name, g, want, what=what, reference="scores >= score_threshold", case=case.describe()
+            name,
+            g,
+            want,
+            what=what,
+            reference="scores >= score_threshold",
+            case=case.describe(),
+            causes=causes,
         )
 
 
@@ -847,11 +903,25 @@ def compare_non_max_suppression(non_max_suppression: Callable, case: DetectionCa
         hint = "The same boxes, in another order: return them in order of decreasing score."
     elif len(np.unique(case.classes)) > 1 and set(got.astype(int)) == set(agnostic.tolist()):
         hint = "Run the suppression separately for each class: a box only suppresses boxes of its own class."
+    elif set(got.astype(int)) == set(_nms_in_index_order(case).tolist()):
+        hint = (
+            "You visit the boxes in the order they come, not by score: within a class, keep "
+            "the box with the highest score first, drop the boxes that overlap it, and repeat "
+            "with the best box left."
+        )
     elif len(got) > len(expected):
         hint = "Too many kept: after keeping the best box, drop every remaining box of its class whose IoU with it is above iou_threshold."
     else:
         hint = "Too few kept: a box is dropped only when its IoU with a box you kept is *above* iou_threshold (strictly), and only boxes of the same class compete."
     raise CheckFailed(f"{message} {hint}")
+
+
+def _nms_in_index_order(case: DetectionCase) -> np.ndarray:
+    """The boxes that greedy suppression keeps when it visits the boxes in index order rather
+    than by score: tf.image.non_max_suppression per class, given scores that fall with the
+    index."""
+    by_index = -np.arange(len(case.scores), dtype=np.float32)
+    return ref.nms_per_class(case.boxes, by_index, case.classes, case.threshold)
 
 
 def check_non_max_suppression(non_max_suppression: Callable) -> None:
@@ -950,13 +1020,52 @@ def compare_yolo_loss(yolo_loss: Callable, case: LossCase, **weights) -> None:
     m = case.y_true.shape[0]
     hint = "Check each term against the formula: which slots it sums over, and its weight."
     slots = int(np.prod(case.y_true.shape[:-1]))
-    if np.isclose(got, expected * m / slots, rtol=1e-4):
+    cause = likely_cause(got, _yolo_loss_causes(case, weights), rtol=1e-4, atol=1e-5)
+    if cause:
+        hint = cause
+    elif np.isclose(got, expected * m / slots, rtol=1e-4):
         hint = "Divide the sum over all slots by the batch size m, not by the number of slots (a tf.reduce_mean over every slot)."
     elif np.isclose(got, expected * m, rtol=1e-4) and m > 1:
         hint = "Divide the sum over all slots by the batch size m."
     raise CheckFailed(
         f"{name}: on {case.describe()}{' with ' + str(weights) if weights else ''} you return {got:.6g}; the slot-by-slot loss is {expected:.6g}. {hint}"
     )
+
+
+def _squared_sizes(y: np.ndarray) -> np.ndarray:
+    """``y`` with b_h, b_w squared: the reference's sqrt(b_h^2) is then b_h itself."""
+    y = y.astype(np.float64)
+    y[..., 3:5] = y[..., 3:5] ** 2
+    return y
+
+
+def _yolo_loss_causes(case: LossCase, weights: dict) -> list:
+    """The common wrong yolo_loss values on ``case``, as (sentence, wrong) pairs for
+    likely_cause; each wrong value is the slot-by-slot reference on changed inputs or weights."""
+    given = {"lambda_coord": 5.0, "lambda_noobj": 0.5, "lambda_class": 1.0, **weights}
+    y_true, y_pred = case.y_true, case.y_pred
+    causes = [
+        (
+            "Your size term compares b_h and b_w themselves; the loss compares their square "
+            "roots, (sqrt(b_h) - sqrt(b_h_hat))^2, so that the same error costs more on a small "
+            "box than on a large one (Redmon et al. 2016, section 2.2).",
+            lambda: ref.yolo_loss(_squared_sizes(y_true), _squared_sizes(y_pred), **given),
+        )
+    ]
+    if weights and any(given[k] != v for k, v in (("lambda_coord", 5.0), ("lambda_noobj", 0.5), ("lambda_class", 1.0))):  # fmt: skip
+        causes.append((
+            "That is the loss with the default weights (5, 0.5, 1): use the arguments "
+            "lambda_coord, lambda_noobj and lambda_class, not fixed numbers.",
+            lambda: ref.yolo_loss(y_true, y_pred),
+        ))  # fmt: skip
+    for weight, term in (("lambda_coord", "box (centre and size)"), ("lambda_noobj", "no-object"),
+                         ("lambda_class", "class")):  # fmt: skip
+        if given[weight] != 1.0:
+            causes.append((
+                f"The {term} term is not weighted: multiply it by {weight}.",
+                lambda weight=weight: ref.yolo_loss(y_true, y_pred, **{**given, weight: 1.0}),
+            ))  # fmt: skip
+    return causes
 
 
 def compare_yolo_loss_behaviour(yolo_loss: Callable, y_true: np.ndarray) -> None:
@@ -1070,6 +1179,15 @@ def compare_mean_average_precision(mean_average_precision: Callable, case: MapCa
         "AP = mean of the precision at the 101 recalls np.linspace(0, 1, 101) (0 past the last "
         "recall reached); mAP = mean AP over the classes that have true boxes."
     )
+    with_truth = {int(c) for _, classes in case.ground_truths for c in np.asarray(classes)}
+    if len(with_truth) < case.num_classes and np.isclose(
+        got, expected * len(with_truth) / case.num_classes, atol=1e-3
+    ):
+        hint = (
+            f"You average over all {case.num_classes} classes; only {len(with_truth)} have true "
+            "boxes here. A class with no true box has no AP to count: the mean is over the "
+            "classes that have at least one."
+        )
     raise CheckFailed(
         f"{name}: on {case.describe()} you return {got:.6g}; pycocotools gives {expected:.6g}. {hint}"
     )
