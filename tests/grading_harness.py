@@ -186,6 +186,7 @@ def hand_in(
     chapter: str,
     students: dict[str, Submission],
     corrupt: tuple[str, ...] = (),
+    empty: tuple[str, ...] = (),
     db_url: str | None = None,
 ) -> Chapter:
     """Make a course with one chapter, release it and hand in each student's notebook.
@@ -195,6 +196,7 @@ def hand_in(
         chapter: the chapter's name, e.g. "01_convolution".
         students: {student id: Submission}.
         corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
+        empty: student ids who hand in an empty file.
         db_url: a gradebook URL to write into the course's nbgrader_config.py (as an
             instructor configures PostgreSQL); None keeps the SQLite default.
 
@@ -215,6 +217,10 @@ def hand_in(
         path = copied.submitted_notebook(student)
         path.parent.mkdir(parents=True)
         path.write_text(CORRUPT_NOTEBOOK)
+    for student in empty:
+        path = copied.submitted_notebook(student)
+        path.parent.mkdir(parents=True)
+        path.write_text("")
     return copied
 
 
@@ -224,6 +230,7 @@ def grade_class(
     students: dict[str, Submission],
     *nbgrader_args: str,
     corrupt: tuple[str, ...] = (),
+    empty: tuple[str, ...] = (),
 ) -> GradedClass:
     """Make a course with one chapter, hand in a class's notebooks, and grade them.
 
@@ -236,8 +243,9 @@ def grade_class(
         students: {student id: Submission} to hand in.
         *nbgrader_args: extra options for nbgrader autograde (e.g. "--Execute.timeout=45").
         corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
+        empty: student ids who hand in an empty file.
     """
-    copied = hand_in(root, chapter, students, corrupt)
+    copied = hand_in(root, chapter, students, corrupt, empty)
     outcome = course.autograde(copied.root, chapter, *nbgrader_args)
     course.feedback(copied.root, chapter)
     return GradedClass(
