@@ -47,7 +47,7 @@ BWRAP := $(shell command -v bwrap)
 setup: $(STAMP)
 ifeq ($(BWRAP),)
 	@if command -v apt-get >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get install -y -q bubblewrap >/dev/null || echo "warning: could not install bubblewrap; make autograde will refuse to run (UNSANDBOXED=1 to override)"; \
+		if [ "$$(id -u)" = 0 ]; then (apt-get install -y -q bubblewrap >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -q bubblewrap >/dev/null)) || echo "warning: could not install bubblewrap; make autograde will refuse to run (UNSANDBOXED=1 to override)"; \
 		else sudo -n apt-get install -y -q bubblewrap >/dev/null 2>&1 || echo "warning: bubblewrap is missing (sudo apt-get install bubblewrap); make autograde will refuse to run without it"; fi; \
 	else echo "warning: bubblewrap (bwrap) is missing; install it for make autograde"; fi
 endif

@@ -160,6 +160,26 @@ def test_wire_round_trip_keeps_values_and_types():
     assert wire.same(wire.decode(message["v"], back), value)
 
 
+def test_wire_carries_tensorflow_tensors_and_variables_as_arrays():
+    import tensorflow as tf
+
+    tensor, variable = tf.constant([[1.5, -2.0]]), tf.Variable(np.arange(3, dtype=np.float32))
+    arrays: dict = {}
+    form = wire.encode([tensor, variable, 2], arrays)
+    assert [sorted(item) for item in form["l"][:2]] == [["e"], ["v"]]
+    ((message, back),) = wire.unpack_all(wire.pack({"v": form}, arrays))
+    got = wire.decode(message["v"], back)
+    assert type(got[0]) is type(tensor) and type(got[1]) is type(variable)
+    np.testing.assert_array_equal(got[0].numpy(), tensor.numpy())
+    np.testing.assert_array_equal(got[1].numpy(), variable.numpy())
+    assert got[0].dtype == tf.float32
+    assert wire.same(got, [tensor, variable, 2])
+    assert not wire.same([tf.constant([1.0])], [tf.constant([2.0])])
+    assert not wire.same([tf.constant([1.0])], [np.array([1.0], np.float32)])  # type kept
+    with pytest.raises(wire.Unencodable):
+        wire.encode(tf.constant(["text"]), {})
+
+
 def test_wire_refuses_pickles_and_objects():
     with pytest.raises(wire.Unencodable):
         wire.encode(np.array([object()]), {})

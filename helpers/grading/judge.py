@@ -298,7 +298,10 @@ class _Replayer:
 
 
 def _copy_back(given, changed) -> None:
-    if isinstance(given, np.ndarray) and isinstance(changed, np.ndarray):
+    if wire.tensor_kind(given) == "v" and wire.tensor_kind(changed):
+        if tuple(given.shape) == tuple(changed.shape):
+            given.assign(wire.as_plain(changed))
+    elif isinstance(given, np.ndarray) and isinstance(changed, np.ndarray):
         if given.shape == changed.shape and given.flags.writeable:
             np.copyto(given, changed, casting="unsafe")
     elif isinstance(given, list | tuple) and isinstance(changed, list | tuple):

@@ -42,7 +42,7 @@ import nbformat
 
 from helpers.grading import chapters, course, gradebook
 from helpers.grading.chapters import Chapter, CourseError
-from helpers.grading.sandboxed import notes_file
+from helpers.grading.sandboxed import keep_plan, notes_file
 
 # Memory one grading job needs at most (nbgrader, a kernel that imports TensorFlow and trains a
 # small network in a later chapter): the local cluster starts no more workers than fit.
@@ -264,6 +264,9 @@ def make_template(root: Path, chapter: str, scratch: Path) -> CourseTemplate:
     )  # fmt: skip
     files = {"nbgrader_config.py": (copied.root / "nbgrader_config.py").read_bytes()}
     files["gradebook.db"] = (copied.root / "gradebook.db").read_bytes()
+    # The judge's plan, recorded here once instead of once per submission's nbgrader process.
+    plan = keep_plan(copied.root, chapter)
+    files[plan.relative_to(copied.root).as_posix()] = plan.read_bytes()
     for name, data in _read_tree(copied.source_folder).items():
         files[f"source/{chapter}/{name}"] = data
     return CourseTemplate(chapter=chapter, files=files)

@@ -36,6 +36,7 @@ import threading
 import time
 from pathlib import Path
 
+from helpers.environment import QUIET_KERNEL_ENV
 from helpers.grading.config import REPO_ROOT
 
 NOBODY = 65534  # the user id the sandboxed code sees (a user namespace, no capabilities)
@@ -253,7 +254,7 @@ def sandbox_environment() -> dict[str, str]:
         "JUPYTER_RUNTIME_DIR": f"{SCRATCH}/home/runtime",
         "JUPYTER_PLATFORM_DIRS": "1",
         "IPYTHONDIR": f"{SCRATCH}/home/.ipython",
-        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "1"),
+        **QUIET_KERNEL_ENV,  # TensorFlow's C++ log lines kept out of the outputs
         "LANG": "C.UTF-8",
     }
 

@@ -207,6 +207,8 @@ def execute() -> None:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    from helpers.environment import missing_kernel_arguments
+
     with open(JOB / "execute.json") as handle:
         job = json.load(handle)
     work = SCRATCH / "work"
@@ -230,6 +232,7 @@ def execute() -> None:
         nb,
         timeout=job["cell_seconds"],
         kernel_name="python3",
+        extra_arguments=missing_kernel_arguments(),  # the course's quiet kernel
         allow_errors=True,
         interrupt_on_timeout=True,
         resources={"metadata": {"path": str(work)}},

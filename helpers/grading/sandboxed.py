@@ -19,8 +19,10 @@ Notes for the instructor (what was repaired, why a run stopped) are written to
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
+import pickle
 import tempfile
 import time
 from pathlib import Path
@@ -118,13 +120,42 @@ class NormalizeSubmission(NbGraderPreprocessor):
 _PLANS: dict = {}
 
 
+def plan_file(root: Path, chapter: str) -> Path:
+    """Where a recorded plan may be kept for the grader's next processes (parallel grading)."""
+    return Path(root) / "grading_plans" / f"{chapter}.pickle"
+
+
 def chapter_plan(root: Path, chapter: str) -> judge.Plan:
-    """The chapter's judge plan, recorded once per process and source file version."""
+    """The chapter's judge plan, recorded once per process and source notebook.
+
+    Recording runs every test cell with the solutions (seconds to a minute); a grader that
+    starts one nbgrader process per submission (helpers.grading.parallel) records it once and
+    leaves it in `plan_file`, which the grader alone writes and reads (the sandbox cannot see
+    the course), keyed by the source notebook's digest.
+    """
     path = root / "source" / chapter / f"{chapter}.ipynb"
-    key = (str(path), path.stat().st_mtime_ns)
-    if key not in _PLANS:
-        _PLANS[key] = judge.plan(nbformat.read(path, as_version=4))
-    return _PLANS[key]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest not in _PLANS:
+        kept = plan_file(root, chapter)
+        if kept.exists():
+            with kept.open("rb") as handle:
+                stored_digest, stored = pickle.load(handle)
+            if stored_digest == digest:
+                _PLANS[digest] = stored
+        if digest not in _PLANS:
+            _PLANS[digest] = judge.plan(nbformat.read(path, as_version=4))
+    return _PLANS[digest]
+
+
+def keep_plan(root: Path, chapter: str) -> Path:
+    """Record the chapter's plan and keep it in `plan_file` (see `chapter_plan`)."""
+    path = root / "source" / chapter / f"{chapter}.ipynb"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    out = plan_file(root, chapter)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as handle:
+        pickle.dump((digest, chapter_plan(root, chapter)), handle)
+    return out
 
 
 def _hidden_folders(modules: tuple[str, ...]) -> tuple[str, ...]:

@@ -5,8 +5,10 @@ grader treats every frame as hostile: sizes are capped, arrays are loaded with
 ``allow_pickle=False`` (numeric and boolean dtypes only), and structures are limited in depth
 and size, so that a learner's result can be wrong but cannot run code in the grader.
 
-A value is None, a bool, an int, a float, a str, a numpy array or scalar, or a tuple, list or
-dict (str keys) of values.
+A value is None, a bool, an int, a float, a str, a numpy array or scalar, a TensorFlow tensor
+or variable (numeric; it crosses as an array and is rebuilt with ``tf.constant`` or
+``tf.Variable``, TensorFlow being imported only then), or a tuple, list or dict (str keys) of
+values.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ def encode(value, arrays: dict[str, np.ndarray], depth: int = 0):
         return value
     if isinstance(value, float):
         return {"f": repr(value)}  # repr keeps nan, inf and every bit
+    kind = tensor_kind(value)
+    if kind:
+        array = np.asarray(value.numpy())
+        if array.dtype.kind not in "biufc":
+            raise Unencodable(f"a tensor of dtype {array.dtype}")
+        name = f"a{len(arrays)}"
+        arrays[name] = array
+        return {kind: name}
     if isinstance(value, np.ndarray | np.generic):
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
@@ -57,6 +67,29 @@ def encode(value, arrays: dict[str, np.ndarray], depth: int = 0):
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
         return {"d": [[key, encode(item, arrays, depth + 1)] for key, item in value.items()]}
     raise Unencodable(f"a {type(value).__name__}")
+
+
+def tensor_kind(value) -> str | None:
+    """The kind of a TensorFlow tensor ("e": eager, "v": variable), or None (no TF import)."""
+    kind = type(value)
+    if not kind.__module__.startswith("tensorflow"):
+        return None
+    if kind.__name__ == "EagerTensor":
+        return "e"
+    if kind.__name__ in ("ResourceVariable", "Variable", "UninitializedVariable"):
+        return "v"
+    return None
+
+
+def _rebuild_tensor(kind: str, array: np.ndarray):
+    import tensorflow as tf  # only when a tensor crosses: from-scratch chapters never get here
+
+    return tf.constant(array) if kind == "e" else tf.Variable(array)
+
+
+def as_plain(value):
+    """A TensorFlow tensor or variable as a numpy array; any other value as it is."""
+    return np.asarray(value.numpy()) if tensor_kind(value) else value
 
 
 def decode(form, arrays, budget: list[int] | None = None, depth: int = 0):
@@ -88,6 +121,11 @@ def decode(form, arrays, budget: list[int] | None = None, depth: int = 0):
             if array.dtype.kind not in "biufc":
                 raise ValueError("an array of a dtype that is not numeric")
             return array[()] if kind == "s" else array
+        if kind in ("e", "v") and isinstance(item, str) and item in arrays:
+            array = arrays[item]
+            if array.dtype.kind not in "biufc":
+                raise ValueError("a tensor of a dtype that is not numeric")
+            return _rebuild_tensor(kind, array)
         if kind in ("t", "l") and isinstance(item, list):
             items = [decode(x, arrays, budget, depth + 1) for x in item]
             return tuple(items) if kind == "t" else items
@@ -137,6 +175,8 @@ def unpack_all(data: bytes) -> list[tuple[dict, dict[str, np.ndarray]]]:
 
 def same(a, b) -> bool:
     """Whether two decoded values are equal (arrays element by element, nan equal to nan)."""
+    if tensor_kind(a) or tensor_kind(b):
+        return type(a) is type(b) and same(as_plain(a), as_plain(b))
     if isinstance(a, np.ndarray | np.generic) or isinstance(b, np.ndarray | np.generic):
         a, b = np.asarray(a), np.asarray(b)
         return (
