@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -231,6 +232,7 @@ def grade_class(
     *nbgrader_args: str,
     corrupt: tuple[str, ...] = (),
     empty: tuple[str, ...] = (),
+    on_handed_in: Callable[[Path], None] | None = None,
 ) -> GradedClass:
     """Make a course with one chapter, hand in a class's notebooks, and grade them.
 
@@ -244,8 +246,11 @@ def grade_class(
         *nbgrader_args: extra options for nbgrader autograde (e.g. "--Execute.timeout=45").
         corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
         empty: student ids who hand in an empty file.
+        on_handed_in: called with the course root once the class has handed in, before grading.
     """
     copied = hand_in(root, chapter, students, corrupt, empty)
+    if on_handed_in:
+        on_handed_in(copied.root)
     outcome = course.autograde(copied.root, chapter, *nbgrader_args)
     course.feedback(copied.root, chapter)
     return GradedClass(

@@ -86,8 +86,14 @@ class _Recorder:
         arrays: dict = {}
         form = (wire.encode(list(args), arrays), wire.encode(kwargs, arrays))
         result = self.function(*args, **kwargs)
-        wire.encode(result, {})  # the result must cross the wall too
-        self.log.append((self.__name__, form, arrays))
+        # The result must cross the wall too; kept, as the sandbox would send it, for the
+        # dry run of `plan` (the cell judged on the solutions' own results).
+        out: dict = {}
+        message = {
+            "value": wire.encode(result, out),
+            "after": wire.encode([list(args), kwargs], out),
+        }
+        self.log.append((self.__name__, form, arrays, (message, out)))
         return result
 
 
@@ -125,13 +131,29 @@ def plan(source_nb: nbformat.NotebookNode) -> Plan:
         if not log:
             fallback[grade_id] = "it calls none of the learner's functions"
             continue
-        judged[grade_id] = cell.source
-        for name, (args, kwargs), call_arrays in log:
-            renamed = {key: f"c{len(calls)}_{key}" for key in call_arrays}
-            arrays.update({renamed[key]: value for key, value in call_arrays.items()})
-            calls.append(
-                Call(grade_id, name, _rename(args, renamed), _rename(kwargs, renamed), len(calls))
+        cell_calls, cell_arrays, solved = [], {}, {}
+        for name, (args, kwargs), call_arrays, sent in log:
+            index = len(calls) + len(cell_calls)
+            renamed = {key: f"c{index}_{key}" for key in call_arrays}
+            cell_arrays.update({renamed[key]: value for key, value in call_arrays.items()})
+            cell_calls.append(
+                Call(grade_id, name, _rename(args, renamed), _rename(kwargs, renamed), index)
             )
+            solved[index] = sent
+        # Dry run: the cell judged on the solutions' own results, as they come back from the
+        # sandbox. A check that needs more than the values (a gradient through the learner's
+        # function, the identity of an object) fails here and is graded in the kernel.
+        dry = Plan(imports, functions, {grade_id: cell.source}, cell_calls, cell_arrays, {})
+        verdict = judge(dry, Produced(solved, {}, {}, 0.0))[grade_id]
+        if not verdict.passed:
+            first = verdict.evalue.splitlines()[0][:200] if verdict.evalue else ""
+            fallback[grade_id] = (
+                f"judged on the solutions' own results it fails ({verdict.ename}: {first})"
+            )
+            continue
+        judged[grade_id] = cell.source
+        calls.extend(cell_calls)
+        arrays.update(cell_arrays)
     return Plan(imports, functions, judged, calls, arrays, fallback)
 
 
@@ -139,7 +161,7 @@ def _rename(form, renamed):
     """The encoded form with its array names replaced (calls share one .npz)."""
     if isinstance(form, dict):
         return {
-            key: (renamed[value] if key in ("a", "s") else _rename(value, renamed))
+            key: (renamed[value] if key in wire.ARRAY_KINDS else _rename(value, renamed))
             for key, value in form.items()
         }
     if isinstance(form, list):

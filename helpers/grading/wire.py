@@ -23,6 +23,8 @@ MAX_FRAME_BYTES = 32 * 2**20
 MAX_NODES = 20_000
 MAX_DEPTH = 32
 MAX_STRING = 100_000
+# The tags of a form whose value names an array: numpy array, numpy scalar, tensor, variable.
+ARRAY_KINDS = ("a", "s", "e", "v")
 
 
 class Unencodable(TypeError):
