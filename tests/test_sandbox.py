@@ -207,3 +207,52 @@ def test_autograde_refuses_to_run_learner_code_without_a_sandbox(tmp_path, monke
     with pytest.raises(CourseError, match="without a sandbox.*bubblewrap.*UNSANDBOXED=1"):
         course.autograde(tmp_path, "01_convolution")
     assert notebook.read_text() == "{}"  # nothing was touched
+
+
+def _notebook(imports: str, solution: str, tests: dict[str, str]):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell(imports, id="imports")]
+    cells.append(new_code_cell(solution, metadata={"nbgrader": {
+        "solution": True, "grade": False, "grade_id": "square", "locked": False}}))  # fmt: skip
+    for grade_id, source in tests.items():
+        cells.append(new_code_cell(source, metadata={"nbgrader": {
+            "solution": False, "grade": True, "grade_id": grade_id, "points": 1,
+            "locked": True}}))  # fmt: skip
+    return new_notebook(cells=cells)
+
+
+def test_a_cell_is_judged_outside_only_when_the_solutions_own_results_pass_there():
+    """Values cross the wall; a gradient through the learner's function does not (replayed
+    results are constants), so a cell that checks one is graded in the kernel instead."""
+    from helpers.grading import judge
+
+    nb = _notebook(
+        "import numpy as np\nimport tensorflow as tf",
+        "def square(x):\n    return x * x",
+        {
+            "test_values": "np.testing.assert_allclose(square(np.arange(3.0)), [0, 1, 4])",
+            "test_tensor": "assert float(square(tf.constant(3.0))) == 9.0",
+            "test_gradient": (
+                "x = tf.Variable(3.0)\nwith tf.GradientTape() as tape:\n    y = square(x)\n"
+                "assert tape.gradient(y, x) is not None, 'no gradient'"
+            ),
+        },
+    )
+    plan = judge.plan(nb)
+    assert set(plan.judged) == {"test_values", "test_tensor"}
+    assert "no gradient" in plan.fallback["test_gradient"]
+    # Replayed as the sandbox would send them, the recorded results pass the judged cells...
+    replayed = {}
+    for call in plan.calls:
+        out: dict = {}
+        args = wire.decode(call.args, plan.arrays)
+        value = args[0] * args[0]
+        replayed[call.index] = ({"value": wire.encode(value, out),
+                                 "after": wire.encode([args, {}], out)}, out)  # fmt: skip
+    verdicts = judge.judge(plan, judge.Produced(replayed, {}, {}, 0.0))
+    assert all(v.passed for v in verdicts.values()), verdicts
+    # ... and a wrong result fails them, in the grader's process.
+    wrong = {i: ({"value": wire.encode(np.zeros(3), o := {}), "after": m["after"]}, {**a, **o})
+             for i, (m, a) in replayed.items()}  # fmt: skip
+    assert not judge.judge(plan, judge.Produced(wrong, {}, {}, 0.0))["test_values"].passed
