@@ -7,12 +7,24 @@ directory: `python -m helpers.grading ...` runs nbgrader inside this folder.
 import os
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
 
 from helpers.environment import QUIET_KERNEL_ENV, missing_kernel_arguments
 from helpers.grading.config import IGNORED_STDERR_PATTERN, SLOWEST_CELL_SECONDS
 from helpers.grading.feedback import HideHiddenTests
+from helpers.grading.sandboxed import NormalizeSubmission, SandboxedExecute
 
 c = get_config()  # noqa: F821 (nbgrader injects get_config)
 
@@ -32,6 +44,20 @@ c.Execute.extra_arguments = missing_kernel_arguments()
 # and Python warnings; anything else written to stderr still costs the cell its points.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = IGNORED_STDERR_PATTERN
+
+# Learner code is untrusted: each submission runs in a bubblewrap sandbox, and the test cells
+# are scored outside it (helpers/grading/sandboxed.py). These lists are nbgrader's own, with
+# NormalizeSubmission added and SandboxedExecute in the place of Execute.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, NormalizeSubmission, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+    CheckCellMetadata,
+]  # fmt: skip
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]  # fmt: skip
+c.SandboxedExecute.cell_seconds = SLOWEST_CELL_SECONDS
+c.SandboxedExecute.call_seconds = SLOWEST_CELL_SECONDS
 
 # The slowest legitimate cell (a training run in a later chapter) must finish; an infinite
 # loop in a learner's function must not hold the grader for ever.

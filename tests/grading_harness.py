@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -186,6 +187,7 @@ def hand_in(
     chapter: str,
     students: dict[str, Submission],
     corrupt: tuple[str, ...] = (),
+    empty: tuple[str, ...] = (),
     db_url: str | None = None,
 ) -> Chapter:
     """Make a course with one chapter, release it and hand in each student's notebook.
@@ -195,6 +197,7 @@ def hand_in(
         chapter: the chapter's name, e.g. "01_convolution".
         students: {student id: Submission}.
         corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
+        empty: student ids who hand in an empty file.
         db_url: a gradebook URL to write into the course's nbgrader_config.py (as an
             instructor configures PostgreSQL); None keeps the SQLite default.
 
@@ -215,6 +218,10 @@ def hand_in(
         path = copied.submitted_notebook(student)
         path.parent.mkdir(parents=True)
         path.write_text(CORRUPT_NOTEBOOK)
+    for student in empty:
+        path = copied.submitted_notebook(student)
+        path.parent.mkdir(parents=True)
+        path.write_text("")
     return copied
 
 
@@ -224,6 +231,8 @@ def grade_class(
     students: dict[str, Submission],
     *nbgrader_args: str,
     corrupt: tuple[str, ...] = (),
+    empty: tuple[str, ...] = (),
+    on_handed_in: Callable[[Path], None] | None = None,
 ) -> GradedClass:
     """Make a course with one chapter, hand in a class's notebooks, and grade them.
 
@@ -236,8 +245,12 @@ def grade_class(
         students: {student id: Submission} to hand in.
         *nbgrader_args: extra options for nbgrader autograde (e.g. "--Execute.timeout=45").
         corrupt: student ids who hand in a corrupt file (CORRUPT_NOTEBOOK) instead.
+        empty: student ids who hand in an empty file.
+        on_handed_in: called with the course root once the class has handed in, before grading.
     """
-    copied = hand_in(root, chapter, students, corrupt)
+    copied = hand_in(root, chapter, students, corrupt, empty)
+    if on_handed_in:
+        on_handed_in(copied.root)
     outcome = course.autograde(copied.root, chapter, *nbgrader_args)
     course.feedback(copied.root, chapter)
     return GradedClass(

@@ -14,5 +14,11 @@ the course root ``assignments/``.
 - ``solutions``: read the instructor notebook's solutions and hidden tests (tests, benchmarks).
 - ``html``: ``make html``, the solved chapters as offline pages (local MathJax, no log noise).
 - ``feedback``: the preprocessor that keeps hidden tests out of feedback.
+- ``sandbox``: run untrusted code in a bubblewrap sandbox with limits (every submission).
+- ``sandboxed``: the nbgrader preprocessors that execute a submission in the sandbox and
+  score its test cells outside it (``SandboxedExecute``, ``NormalizeSubmission``).
+- ``judge``: split a test cell into "the learner's functions produce outputs" (sandbox) and
+  "the checks judge them" (the grader's process).
+- ``sandbox_runner``: the program that runs inside the sandbox; ``wire``: what crosses it.
 - ``config``: settings shared with ``assignments/nbgrader_config.py``.
 """

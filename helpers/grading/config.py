@@ -25,3 +25,16 @@ _LOG_LINE = (
     r")"
 )
 IGNORED_STDERR_PATTERN = rf"\A(?:{_LOG_LINE}\n)*(?:{_LOG_LINE})\Z"
+
+# Modules that a chapter's exercises must be written without ("from scratch"): when the
+# grader runs the learner's functions on the hidden tests' inputs, these modules' files are
+# not in the sandbox and importing one gives a stand-in that fails, when used, with the
+# sentence below. A chapter not listed here may use every installed module.
+FROM_SCRATCH = {
+    "01_convolution": ("tensorflow", "keras", "tf_keras", "torch", "jax", "scipy",
+                       "helpers.references"),
+}  # fmt: skip
+FROM_SCRATCH_WHY = (
+    "this chapter's exercises are written from scratch, with numpy; the grader runs your "
+    "functions without TensorFlow, Keras, SciPy or helpers.references."
+)

@@ -217,17 +217,14 @@ def autograde(root: Path, chapter: str, *nbgrader_args: str) -> dict[str, dict[s
     Returns:
         {"set_aside": {student: reason}, "failed": {student: reason}}.
     """
-    set_aside = {}
-    for student, paths in submissions(root, chapter).items():
-        problems = unreadable_notebooks(paths)
-        if problems:
-            target = Chapter(chapter, root).unreadable_folder(student)
-            if target.exists():
-                shutil.rmtree(target)
-            shutil.move(Chapter(chapter, root).submitted_folder(student), target)
-            reasons = "; ".join(f"{path.name}: {why}" for path, why in problems.items())
-            (target / "WHY.txt").write_text(reasons + "\n")
-            set_aside[student] = reasons
+    from helpers.grading.sandboxed import notes_file
+
+    found = submissions(root, chapter)  # first: "collect them first" comes before "no sandbox"
+    refuse_without_sandbox()
+    notes_folder = notes_file(root, chapter, "x").parent
+    if notes_folder.exists():
+        shutil.rmtree(notes_folder)
+    set_aside = set_aside_unreadable(root, chapter, found)
     if set_aside:
         print(f"Set aside {len(set_aside)} submission(s) that cannot be read as notebooks "
               f"(moved to {root / 'submitted_unreadable'}):")  # fmt: skip
@@ -236,16 +233,109 @@ def autograde(root: Path, chapter: str, *nbgrader_args: str) -> dict[str, dict[s
     failed = {}
     if any((root / "submitted").glob(f"*/{chapter}")):
         result = run_nbgrader(root, "autograde", chapter, "--force", *nbgrader_args, check=False)
-        pattern = rf"error processing assignment '{re.escape(chapter)}' for student '([^']+)'"
-        failed = dict.fromkeys(re.findall(pattern, result.stderr), CRASHED_KERNEL)
+        failed = failures_in_log(result.stderr, chapter)
         if result.returncode != 0 and not failed:
             tail = "\n".join(result.stderr.strip().splitlines()[-25:])
             raise CourseError(f"`nbgrader autograde {chapter}` failed in {root}:\n{tail}")
     if failed:
         print(f"Could not autograde {len(failed)} submission(s); they score 0 until fixed:")
-        for student in failed:
-            print(f"  - {student}: {CRASHED_KERNEL}")
-    return {"set_aside": set_aside, "failed": failed}
+        for student, why in failed.items():
+            print(f"  - {student}: {why}")
+    notes = {}
+    for path in sorted(notes_folder.glob("*.json")) if notes_folder.exists() else []:
+        notes[path.stem] = json.loads(path.read_text())
+        for note in notes[path.stem]:
+            print(f"  note, {path.stem}: {note}")
+    record_failures(root, chapter, {**set_aside, **failed})
+    return {"set_aside": set_aside, "failed": failed, "notes": notes}
+
+
+def refuse_without_sandbox() -> None:
+    """Raise CourseError unless learner code can run in the sandbox (or the instructor opted out).
+
+    Raises:
+        CourseError: bubblewrap is missing or cannot run here, and --unsandboxed was not given.
+    """
+    from helpers.grading import sandbox
+
+    try:
+        sandbox.check_available()
+    except sandbox.SandboxUnavailable as error:
+        raise CourseError(f"Refusing to run learner code without a sandbox: {error}") from None
+
+
+def set_aside_unreadable(
+    root: Path, chapter: str, found: dict[str, list[Path]] | None = None
+) -> dict[str, str]:
+    """Move every submission with a corrupt notebook to submitted_unreadable/, with a WHY.txt.
+
+    Args:
+        root: the course root.
+        chapter: the chapter's name.
+        found: {student: notebook paths} as `submissions` returns it (read when None).
+
+    Returns:
+        {student: reasons} of the submissions set aside.
+    """
+    set_aside = {}
+    for student, paths in (submissions(root, chapter) if found is None else found).items():
+        problems = unreadable_notebooks(paths)
+        if problems:
+            target = Chapter(chapter, root).unreadable_folder(student)
+            if target.exists():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(Chapter(chapter, root).submitted_folder(student), target)
+            reasons = "; ".join(f"{path.name}: {why}" for path, why in problems.items())
+            (target / "WHY.txt").write_text(reasons + "\n")
+            set_aside[student] = reasons
+    return set_aside
+
+
+def record_failures(root: Path, chapter: str, failures: dict[str, str]) -> None:
+    """Keep why each submission of a chapter could not be graded, for the grades export.
+
+    Args:
+        root: the course root.
+        chapter: the chapter's name.
+        failures: {student: reason} (replaces the chapter's earlier list).
+    """
+    (root / "grading_failures.json").write_text(json.dumps(
+        {**_previous_failures(root, chapter), chapter: failures}, indent=1
+    ))  # fmt: skip
+
+
+def failures_in_log(stderr: str, chapter: str) -> dict[str, str]:
+    """{student: the real cause} of every submission nbgrader could not process.
+
+    nbgrader logs "error processing assignment ... for student 'x'" and, before it, the
+    exception that stopped it; the cause is that exception's last line.
+    """
+    failed, last_error = {}, CRASHED_KERNEL
+    marker = rf"error processing assignment '{re.escape(chapter)}' for student '([^']+)'"
+    for line in stderr.splitlines():
+        match = re.search(marker, line)
+        if match:
+            failed[match[1]] = last_error
+            last_error = CRASHED_KERNEL
+        elif re.match(r"^\s*[\w.]*(Error|Exception|Exit)\b.*:", line):
+            last_error = line.strip()[:300]
+    return failed
+
+
+def previous_failures(root: Path) -> dict[str, dict[str, str]]:
+    """{chapter: {student: why}} of the submissions that could not be graded, as recorded."""
+    return _previous_failures(root, "")
+
+
+def _previous_failures(root: Path, chapter: str) -> dict:
+    path = root / "grading_failures.json"
+    try:
+        old = json.loads(path.read_text()) if path.exists() else {}
+    except ValueError:
+        old = {}
+    old.pop(chapter, None)
+    return old
 
 
 def zip_collect(root: Path, chapter: str) -> None:
@@ -276,7 +366,26 @@ def export_grades(root: Path) -> Path:
     out = root / "grades.csv"
     run_nbgrader(root, "export", "--to", str(out))
     with out.open() as handle:
-        rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        fields, rows = list(reader.fieldnames or []), list(reader)
+    # A submission that could not be graded (unreadable, or nbgrader failed on it) still gets
+    # a row: 0 points, and the reason.
+    failures = _previous_failures(root, "")
+    graded = {(row["assignment"], row["student_id"]): row for row in rows}
+    for chapter, students in failures.items():
+        for student, why in students.items():
+            row = graded.get((chapter, student))
+            if row is None:
+                row = dict.fromkeys(fields, "")
+                max_score = next((r["max_score"] for r in rows if r["assignment"] == chapter), "")
+                row.update(assignment=chapter, student_id=student, score="0.0",
+                           raw_score="0.0", max_score=max_score)  # fmt: skip
+                rows.append(row)
+            row["not_graded_because"] = why
+    with out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*fields, "not_graded_because"], restval="")
+        writer.writeheader()
+        writer.writerows(rows)
     print(f"wrote {out}: {len(rows)} row(s), one per student and chapter")
     return out
 

@@ -42,6 +42,7 @@ import nbformat
 
 from helpers.grading import chapters, course, gradebook
 from helpers.grading.chapters import Chapter, CourseError
+from helpers.grading.sandboxed import keep_plan, notes_file
 
 # Memory one grading job needs at most (nbgrader, a kernel that imports TensorFlow and trains a
 # small network in a later chapter): the local cluster starts no more workers than fit.
@@ -105,6 +106,7 @@ class SubmissionResult:
         cpu_seconds: CPU time of nbgrader and the kernel, in seconds.
         timestamp: when the student handed in (ISO 8601), or None.
         autograded: {file name: bytes} of autograded/<student>/<chapter>/ (empty on failure).
+        notes: the grader's notes for the instructor (cells repaired, why a run stopped).
     """
 
     student: str
@@ -118,6 +120,7 @@ class SubmissionResult:
     cpu_seconds: float = 0.0
     timestamp: str | None = None
     autograded: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     def summary(self) -> dict:
         """The result as JSON-ready data, without the autograded files."""
@@ -147,11 +150,11 @@ def _read_tree(folder: Path) -> dict[str, bytes]:
 def grade_submission(template: CourseTemplate, job: SubmissionJob) -> SubmissionResult:
     """THE SEAM: grade one submission; nothing outside a scratch folder is read or written.
 
-    Today this runs what ``course.autograde`` runs for each student (``nbgrader autograde
-    CHAPTER --student STUDENT``, the course's nbgrader_config.py), in a scratch course made
-    from `template`, and reads the scores from that course's own gradebook. A sandboxed
-    grader replaces this body and keeps its contract: one submission in, its
-    SubmissionResult out, no write to the course or its gradebook.
+    Runs what ``course.autograde`` runs for each student (``nbgrader autograde CHAPTER
+    --student STUDENT``, the course's nbgrader_config.py, so the learner's code runs in the
+    bubblewrap sandbox and the test cells are judged outside it), in a scratch course made
+    from `template`, and reads the scores from that course's own gradebook: one submission
+    in, its SubmissionResult out, no write to the course or its gradebook.
 
     Args:
         template: the scratch course every job starts from (make_template).
@@ -177,10 +180,13 @@ def grade_submission(template: CourseTemplate, job: SubmissionJob) -> Submission
         )  # fmt: skip
         result.max_scores = _max_scores(db_url, job.chapter, chapter.source_notebook)
         result.scores = dict.fromkeys(result.max_scores, 0.0)
-        crashed = f"error processing assignment '{job.chapter}' for student '{job.student}'"
+        notes = notes_file(root, job.chapter, job.student)
+        if notes.exists():
+            result.notes = json.loads(notes.read_text())
+        failures = course.failures_in_log(run.stderr, job.chapter)
         notebook = chapter.autograded_notebook(job.student)
-        if crashed in run.stderr:
-            result.failure = course.CRASHED_KERNEL
+        if job.student in failures:
+            result.failure = failures[job.student]
         elif run.returncode != 0 or not notebook.exists():
             tail = "\n".join(run.stderr.strip().splitlines()[-25:])
             result.grader_error = f"`nbgrader autograde` failed:\n{tail}"
@@ -258,37 +264,15 @@ def make_template(root: Path, chapter: str, scratch: Path) -> CourseTemplate:
     )  # fmt: skip
     files = {"nbgrader_config.py": (copied.root / "nbgrader_config.py").read_bytes()}
     files["gradebook.db"] = (copied.root / "gradebook.db").read_bytes()
+    # The judge's plan, recorded here once instead of once per submission's nbgrader process.
+    plan = keep_plan(copied.root, chapter)
+    files[plan.relative_to(copied.root).as_posix()] = plan.read_bytes()
     for name, data in _read_tree(copied.source_folder).items():
         files[f"source/{chapter}/{name}"] = data
     return CourseTemplate(chapter=chapter, files=files)
 
 
 # ------------------------------------------------------------------------ the coordinator
-def set_aside_unreadable(root: Path, chapter: str) -> dict[str, str]:
-    """Move every submission with a corrupt notebook to submitted_unreadable/, with a WHY.txt.
-
-    Args:
-        root: the course root.
-        chapter: the chapter's name.
-
-    Returns:
-        {student: reasons} of the submissions set aside.
-    """
-    set_aside = {}
-    for student, paths in course.submissions(root, chapter).items():
-        problems = course.unreadable_notebooks(paths)
-        if problems:
-            target = Chapter(chapter, root).unreadable_folder(student)
-            if target.exists():
-                shutil.rmtree(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(Chapter(chapter, root).submitted_folder(student), target)
-            reasons = "; ".join(f"{path.name}: {why}" for path, why in problems.items())
-            (target / "WHY.txt").write_text(reasons + "\n")
-            set_aside[student] = reasons
-    return set_aside
-
-
 def make_job(root: Path, chapter: str, student: str, nbgrader_args=()) -> SubmissionJob:
     """A student's submission as a job: its files and their digest.
 
@@ -354,6 +338,12 @@ def record(root: Path, chapter: str, db_url: str, course_id: str, result: Submis
     out = results_folder(root, chapter) / f"{result.student}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")
+    notes = notes_file(root, chapter, result.student)
+    if result.notes:
+        notes.parent.mkdir(parents=True, exist_ok=True)
+        notes.write_text(json.dumps(result.notes, indent=1, ensure_ascii=False))
+    elif notes.exists():
+        notes.unlink()
     tmp.write_text(json.dumps(result.summary(), indent=1, sort_keys=True) + "\n")
     os.replace(tmp, out)  # atomic: a result file is whole or absent
 
@@ -442,7 +432,8 @@ def autograde_class(
     chapters.get(chapter, root)
     db_url, course_id = gradebook.course_settings(root)
     gradebook.check_assignment(db_url, course_id, chapter)
-    set_aside = set_aside_unreadable(root, chapter) if (root / "submitted").is_dir() else {}
+    course.refuse_without_sandbox()
+    set_aside = course.set_aside_unreadable(root, chapter) if (root / "submitted").is_dir() else {}
     for student, reasons in set_aside.items():
         print(f"set aside {student} (cannot be read as a notebook): {reasons}")
     students = list(course.submissions(root, chapter))
@@ -479,6 +470,7 @@ def autograde_class(
             client.close()
             if cluster is not None:
                 cluster.close()
+    _record_failures(root, chapter, set_aside)
     outcome["seconds"] = time.perf_counter() - start
     print(f"Graded {len(outcome['graded'])} submission(s) of {chapter} in "
           f"{_clock(outcome['seconds'])}; {len(outcome['failed'])} scored 0 (could not be "
@@ -493,6 +485,20 @@ def autograde_class(
             f"First, {first[0]}: {first[1]}"
         )
     return outcome
+
+
+def _record_failures(root: Path, chapter: str, set_aside: dict[str, str]) -> None:
+    """Keep why each submission scored 0 ungraded, for the export (course.record_failures).
+
+    The chapter's list is: the results recorded with a failure (this run or an earlier one),
+    the submissions set aside now, and those set aside by an earlier run (no result file).
+    """
+    results = recorded(root, chapter)
+    earlier = course.previous_failures(root).get(chapter, {})
+    failures = {student: why for student, why in earlier.items() if student not in results}
+    failures.update(set_aside)
+    failures.update({s: r["failure"] for s, r in results.items() if r.get("failure")})
+    course.record_failures(root, chapter, failures)
 
 
 def _run_jobs(client, template, jobs, root, chapter, db_url, course_id, outcome, on_recorded):

@@ -1,0 +1,258 @@
+"""The grading sandbox (helpers.grading.sandbox) and what crosses its wall (wire), run for real.
+
+Each test starts a real bubblewrap sandbox (about a second) and tries one way out.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.grading import sandbox, wire
+from helpers.grading.config import COURSE_ROOT, REPO_ROOT
+
+pytestmark = pytest.mark.skipif(
+    sandbox.shutil.which("bwrap") is None, reason="bubblewrap is not installed (make setup)"
+)
+LIMITS = sandbox.Limits(wall_seconds=60)
+
+
+def run_python(code: str, limits: sandbox.Limits = LIMITS, **kwargs) -> sandbox.Outcome:
+    """Run `code` in a sandbox; it may send bytes with send(b"...")."""
+    prelude = "import os\ndef send(data): os.write(int(os.environ['RESULT_FD']), data)\n"
+    return sandbox.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        Path("/nonexistent"),
+        limits,
+        **kwargs,
+    )
+
+
+def test_the_course_the_repository_and_the_network_are_out_of_reach():
+    outcome = run_python(f"""
+        import socket
+        seen = []
+        for path in ({str(COURSE_ROOT)!r}, {str(REPO_ROOT / "tests")!r}, {str(REPO_ROOT / ".git")!r},
+                     "/etc/shadow", "/root/.ssh", "/home"):
+            seen.append(os.path.exists(path))
+        try:
+            socket.create_connection(("1.1.1.1", 80), timeout=3)
+            seen.append("network")
+        except OSError:
+            pass
+        for path in ({str(REPO_ROOT / "helpers" / "x.py")!r}, "/usr/x", "/etc/x"):
+            try:
+                open(path, "w")
+                seen.append(path)
+            except OSError:
+                pass
+        open("/scratch/ok", "w").write("the scratch folder is writable")
+        send(repr(seen).encode())
+    """)
+    assert outcome.result == b"[False, False, False, False, False, False]", outcome.log
+
+
+def test_the_helpers_and_numpy_are_readable_but_not_writable():
+    outcome = run_python("""
+        import numpy, helpers.checks.common
+        send(b"ok")
+    """)
+    assert outcome.result == b"ok", outcome.log
+
+
+def test_a_detached_process_dies_with_the_run(tmp_path):
+    marker = f"sandbox-test-{os.getpid()}"
+    run_python(f"""
+        import subprocess
+        subprocess.Popen(["sleep", "600"], start_new_session=True, env={{"X": "{marker}"}})
+        subprocess.Popen(["python", "-c", "import time; time.sleep(600)  # {marker}"],
+                         start_new_session=True)
+        send(b"started")
+    """)
+    alive = [
+        pid for pid in filter(str.isdigit, os.listdir("/proc"))
+        if marker.encode() in _read(f"/proc/{pid}/cmdline") + _read(f"/proc/{pid}/environ")
+    ]  # fmt: skip
+    assert alive == []
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
+
+
+def test_one_huge_allocation_fails_at_once_with_memory_error():
+    limits = sandbox.Limits(wall_seconds=60, data_bytes=2**30)
+    outcome = run_python("""
+        import numpy as np
+        try:
+            np.ones(2 * 10**9)
+        except MemoryError:
+            send(b"MemoryError")
+    """, limits)  # fmt: skip
+    assert outcome.result == b"MemoryError"
+
+
+def test_memory_growing_past_the_cap_stops_the_run():
+    limits = sandbox.Limits(wall_seconds=60, memory_bytes=2**29)
+    outcome = run_python("""
+        import numpy as np
+        hog = [np.ones(10**7) for _ in range(200)]
+        send(b"survived")
+    """, limits)  # fmt: skip
+    assert outcome.result == b""
+    assert "memory" in outcome.cause()
+
+
+def test_a_fork_bomb_meets_the_process_limit_and_is_killed_with_the_run():
+    limits = sandbox.Limits(wall_seconds=60, processes=64)
+    outcome = run_python("""
+        import time
+        children = 0
+        try:
+            while children < 10000:
+                if os.fork() == 0:
+                    time.sleep(600)
+                    os._exit(0)
+                children += 1
+        except OSError:
+            send(str(children).encode())
+    """, limits)  # fmt: skip
+    # Either fork fails (RLIMIT_NPROC, for a grader that is not root) or the watchdog stops
+    # the run; in both cases every child dies with the sandbox.
+    assert outcome.result or "processes" in outcome.cause()
+
+
+def test_the_wall_clock_and_a_step_limit_stop_a_loop():
+    outcome = run_python("send(b'step'); exec('while True: pass')", idle_seconds=2)
+    assert outcome.result == b"step"
+    assert "limit" in outcome.cause()
+    outcome = run_python("import time; time.sleep(60)", sandbox.Limits(wall_seconds=2))
+    assert "2 s limit" in outcome.cause()
+
+
+def test_results_are_capped_in_bytes():
+    limits = sandbox.Limits(wall_seconds=60, result_bytes=2**20)
+    outcome = run_python("send(b'x' * 10**8)", limits)
+    assert len(outcome.result) <= 2**20
+    assert "MiB of results" in outcome.cause()
+
+
+def test_exit_status_and_signals_are_named():
+    assert "status 3" in run_python("os._exit(3)").cause()
+    assert "SIGKILL" in run_python("import signal; os.kill(os.getpid(), signal.SIGKILL)").cause()
+
+
+def test_wire_round_trip_keeps_values_and_types():
+    value = (np.arange(6.0).reshape(2, 3), [1, 2.5, float("nan"), None, "s"], {"k": np.float32(2)})
+    arrays: dict = {}
+    form = wire.encode(value, arrays)
+    ((message, back),) = wire.unpack_all(wire.pack({"v": form}, arrays))
+    assert wire.same(wire.decode(message["v"], back), value)
+
+
+def test_wire_carries_tensorflow_tensors_and_variables_as_arrays():
+    import tensorflow as tf
+
+    tensor, variable = tf.constant([[1.5, -2.0]]), tf.Variable(np.arange(3, dtype=np.float32))
+    arrays: dict = {}
+    form = wire.encode([tensor, variable, 2], arrays)
+    assert [sorted(item) for item in form["l"][:2]] == [["e"], ["v"]]
+    ((message, back),) = wire.unpack_all(wire.pack({"v": form}, arrays))
+    got = wire.decode(message["v"], back)
+    assert type(got[0]) is type(tensor) and type(got[1]) is type(variable)
+    np.testing.assert_array_equal(got[0].numpy(), tensor.numpy())
+    np.testing.assert_array_equal(got[1].numpy(), variable.numpy())
+    assert got[0].dtype == tf.float32
+    assert wire.same(got, [tensor, variable, 2])
+    assert not wire.same([tf.constant([1.0])], [tf.constant([2.0])])
+    assert not wire.same([tf.constant([1.0])], [np.array([1.0], np.float32)])  # type kept
+    with pytest.raises(wire.Unencodable):
+        wire.encode(tf.constant(["text"]), {})
+
+
+def test_wire_refuses_pickles_and_objects():
+    with pytest.raises(wire.Unencodable):
+        wire.encode(np.array([object()]), {})
+    with pytest.raises(wire.Unencodable):
+        wire.encode(lambda: 0, {})
+    buffer = io.BytesIO()
+    np.savez(buffer, __meta__=np.frombuffer(b'{"v": {"a": "x"}}', np.uint8),
+             x=np.array([{"evil": 1}], dtype=object))  # fmt: skip
+    frame = struct.pack("<Q", len(buffer.getvalue())) + buffer.getvalue()
+    assert wire.unpack_all(frame) == []  # an object array (a pickle) is not loaded
+    with pytest.raises(ValueError):
+        wire.decode({"zz": 1}, {})
+
+
+def test_autograde_refuses_to_run_learner_code_without_a_sandbox(tmp_path, monkeypatch):
+    from helpers.grading import course
+    from helpers.grading.chapters import CourseError
+
+    notebook = tmp_path / "submitted" / "ada" / "01_convolution" / "01_convolution.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text("{}")
+    monkeypatch.delenv("CNN_COURSE_UNSANDBOXED", raising=False)
+    monkeypatch.setattr(sandbox, "_CHECKED", [])
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(CourseError, match="without a sandbox.*bubblewrap.*UNSANDBOXED=1"):
+        course.autograde(tmp_path, "01_convolution")
+    assert notebook.read_text() == "{}"  # nothing was touched
+
+
+def _notebook(imports: str, solution: str, tests: dict[str, str]):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell(imports, id="imports")]
+    cells.append(new_code_cell(solution, metadata={"nbgrader": {
+        "solution": True, "grade": False, "grade_id": "square", "locked": False}}))  # fmt: skip
+    for grade_id, source in tests.items():
+        cells.append(new_code_cell(source, metadata={"nbgrader": {
+            "solution": False, "grade": True, "grade_id": grade_id, "points": 1,
+            "locked": True}}))  # fmt: skip
+    return new_notebook(cells=cells)
+
+
+def test_a_cell_is_judged_outside_only_when_the_solutions_own_results_pass_there():
+    """Values cross the wall; a gradient through the learner's function does not (replayed
+    results are constants), so a cell that checks one is graded in the kernel instead."""
+    from helpers.grading import judge
+
+    nb = _notebook(
+        "import numpy as np\nimport tensorflow as tf",
+        "def square(x):\n    return x * x",
+        {
+            "test_values": "np.testing.assert_allclose(square(np.arange(3.0)), [0, 1, 4])",
+            "test_tensor": "assert float(square(tf.constant(3.0))) == 9.0",
+            "test_gradient": (
+                "x = tf.Variable(3.0)\nwith tf.GradientTape() as tape:\n    y = square(x)\n"
+                "assert tape.gradient(y, x) is not None, 'no gradient'"
+            ),
+        },
+    )
+    plan = judge.plan(nb)
+    assert set(plan.judged) == {"test_values", "test_tensor"}
+    assert "no gradient" in plan.fallback["test_gradient"]
+    # Replayed as the sandbox would send them, the recorded results pass the judged cells...
+    replayed = {}
+    for call in plan.calls:
+        out: dict = {}
+        args = wire.decode(call.args, plan.arrays)
+        value = args[0] * args[0]
+        replayed[call.index] = ({"value": wire.encode(value, out),
+                                 "after": wire.encode([args, {}], out)}, out)  # fmt: skip
+    verdicts = judge.judge(plan, judge.Produced(replayed, {}, {}, 0.0))
+    assert all(v.passed for v in verdicts.values()), verdicts
+    # ... and a wrong result fails them, in the grader's process.
+    wrong = {i: ({"value": wire.encode(np.zeros(3), o := {}), "after": m["after"]}, {**a, **o})
+             for i, (m, a) in replayed.items()}  # fmt: skip
+    assert not judge.judge(plan, judge.Produced(wrong, {}, {}, 0.0))["test_values"].passed
