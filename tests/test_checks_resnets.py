@@ -404,3 +404,66 @@ def test_pretraining_repeats_exactly(tmp_path):
     second = pretrain(tmp_path / "b.npz", images=32, epochs=1, test_images=32)
     assert first["sha256"] == second["sha256"]
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+# ------------------------------------------------ common wrong answers, each with its cause
+# Each entry plants one bug that learners write into the solution and gives the sentence the
+# visible check must then show (a regular expression). The bugs the tests above plant (the
+# ReLU before the addition, valid padding, the stride on the 3 x 3 convolution or not on the
+# shortcut, a shortcut without batch norm, the stride of conv2, a missing block, Flatten,
+# convolutions without bias) are not repeated.
+BN_RELU_1 = (
+    '    X = layers.BatchNormalization(name=f"{name}_1_bn")(X)\n'
+    '    X = layers.Activation("relu", name=f"{name}_1_relu")(X)\n'
+)
+BN_RELU_2 = (
+    '    X = layers.BatchNormalization(name=f"{name}_2_bn")(X)\n'
+    '    X = layers.Activation("relu", name=f"{name}_2_relu")(X)\n'
+)
+LAST_BN = '    X = layers.BatchNormalization(name=f"{name}_3_bn")(X)\n'
+COMMON_BUGS = {
+    "identity_block, ReLU before batch norm": (
+        "identity_block",
+        (BN_RELU_1, "".join(reversed(BN_RELU_1.splitlines(keepends=True)))),
+        r"layer 'check_block2_1_bn' reads check_block2_1_relu; it should read check_block2_1_conv\. Each convolution is followed by its batch norm, then the ReLU",
+    ),
+    "identity_block, a named ReLU at the end of the branch": (
+        "identity_block",
+        (LAST_BN, LAST_BN + '    X = layers.Activation("relu", name=f"{name}_3_relu")(X)\n'),
+        r"layers it should not have: \['check_block2_3_relu'\]\. The branch ends with its last batch norm, without a ReLU: with one, F\(x\) >= 0",
+    ),
+    "identity_block, an unnamed ReLU at the end of the branch": (
+        "identity_block",
+        (LAST_BN, LAST_BN + "    X = layers.ReLU()(X)\n"),
+        r"layers it should not have: \['re_lu.*'\]\. The branch ends with its last batch norm, without a ReLU",
+    ),
+    "identity_block, F3 filters in the first convolution": (
+        "identity_block",
+        ('layers.Conv2D(F1, 1, name=f"{name}_1_conv")', 'layers.Conv2D(F3, 1, name=f"{name}_1_conv")'),
+        r"layer 'check_block2_1_conv' has output shape \(None, 6, 5, 8\), expected \(None, 6, 5, 2\) .*filters = \(F1, F2, F3\) = \(2, 3, 8\): the first 1 x 1 convolution has F1 filters",
+    ),
+    "convolutional_block, ReLU before batch norm": (
+        "convolutional_block",
+        (BN_RELU_2, "".join(reversed(BN_RELU_2.splitlines(keepends=True)))),
+        r"layer 'check_block1_2_bn' reads check_block1_2_relu; it should read check_block1_2_conv\. Each convolution is followed by its batch norm",
+    ),
+    "resnet50, blocks that end at the stage's width": (
+        "resnet50",
+        ("filters = (width, width, 4 * width)", "filters = (width, width, width)"),
+        r"layer 'conv2_block1_[03]_conv' has output shape \(None, 56, 56, 64\); keras.applications.ResNet50 gives \(None, 56, 56, 256\)\. The last 1 x 1 convolution of every block, and the projection shortcut, have 4 times the stage's width",
+    ),
+    "resnet50, padding='same' instead of conv1_pad": (
+        "resnet50",
+        ('x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)\n    x = layers.Conv2D(64, 7, strides=2, name="conv1_conv")(x)',
+         'x = layers.Conv2D(64, 7, strides=2, padding="same", name="conv1_conv")(inputs)'),
+        r"has a layer 'conv1_pad' \(ZeroPadding2D\); yours has none\. Name each layer as Keras does\. Keras pads explicitly: ZeroPadding2D\(3, name=\"conv1_pad\"\)",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("bug", COMMON_BUGS)
+def test_common_wrong_answers_get_their_cause(bug):
+    name, *replacements, message = COMMON_BUGS[bug]
+    broken = mutant(CHAPTER, name, *replacements)[name]
+    with pytest.raises(CheckFailed, match=message):
+        getattr(checks, f"check_{name}")(broken)

@@ -60,6 +60,20 @@ ROLE_DOES = {
 }
 KIND = {"conv": "Conv2D", "bn": "BatchNormalization", "relu": "ReLU", "out": "ReLU", "add": "Add"}
 
+# The likely cause of the common wrong answers, for the messages that see them.
+BN_THEN_RELU = (
+    " Each convolution is followed by its batch norm, then the ReLU: conv -> batch norm -> ReLU "
+    "(He et al. 2015, section 3.4), not the ReLU first."
+)
+RELU_ENDS_BRANCH = (
+    " The branch ends with its last batch norm, without a ReLU: with one, F(x) >= 0 and a block "
+    "could only increase its input. The one ReLU after {bn} is {out}, after the addition."
+)
+FILTERS_ORDER = (
+    " filters = (F1, F2, F3) = {filters}: the first 1 x 1 convolution has F1 filters, the middle "
+    "one F2, the last one (and the projection shortcut) F3."
+)
+
 
 # --------------------------------------------------------------------------------- cases
 @dataclass(frozen=True)
@@ -223,6 +237,8 @@ def _structure(name: str, model, case: BlockCase, input_name: str, projection: b
         hint = ""
         if f"{case.name}_add" in extra and not case.shortcut:
             hint = " With shortcut=False the block is plain: no addition."
+        elif any(layer_kind(layers[n]) == "ReLU" and inbound_layers(layers[n]) == [f"{case.name}_3_bn"] for n in extra):  # fmt: skip
+            hint = RELU_ENDS_BRANCH.format(bn=f"{case.name}_3_bn", out=f"{case.name}_out")
         raise CheckFailed(f"{name}: the block has layers it should not have: {extra}.{hint} It has exactly the layers of the table.")  # fmt: skip
     n_C_prev = case.input_shape[2]
     for role in roles:
@@ -231,7 +247,7 @@ def _structure(name: str, model, case: BlockCase, input_name: str, projection: b
         want_inbound = _expectedinbound_layers(role, case, projection, input_name)
         got_inbound = sorted(inbound_layers(layer)) if role == "add" else inbound_layers(layer)
         if got_inbound != want_inbound:
-            hint = " The shortcut is X itself, or its projection: add it to the output of the last batch norm." if role == "add" else ""  # fmt: skip
+            hint = _reads_hint(role, got_inbound)
             raise CheckFailed(
                 f"{name}: layer {full!r} reads {_names(got_inbound, input_name)}; it should read "
                 f"{_names(want_inbound, input_name)}.{hint}"
@@ -239,9 +255,12 @@ def _structure(name: str, model, case: BlockCase, input_name: str, projection: b
         want_shape, want_params = _expected_layer(role, case, n_C_prev)
         got_shape = tuple(layer.output.shape)
         if got_shape != want_shape:
+            hint = ""
+            if role.endswith("_conv") and got_shape[:3] == want_shape[:3] and got_shape[3] in case.filters:  # fmt: skip
+                hint = FILTERS_ORDER.format(filters=case.filters)
             raise CheckFailed(
                 f"{name}: layer {full!r} has output shape {fmt_shape(got_shape)}, expected "
-                f"{fmt_shape(want_shape)} for {case.describe('convolutional' if projection else 'identity')}."
+                f"{fmt_shape(want_shape)} for {case.describe('convolutional' if projection else 'identity')}.{hint}"
             )  # fmt: skip
         if layer.count_params() != want_params:
             raise CheckFailed(
@@ -250,6 +269,17 @@ def _structure(name: str, model, case: BlockCase, input_name: str, projection: b
                 "keras.applications.ResNet50); a batch norm has a scale and an offset."
             )
     return found
+
+
+def _reads_hint(role: str, got_inbound: list[str]) -> str:
+    """The likely cause when a layer of a block reads the wrong layer ("" when none is known)."""
+    if role == "add":
+        return " The shortcut is X itself, or its projection: add it to the output of the last batch norm."  # fmt: skip
+    if (role.endswith("_bn") and any(n.endswith("_relu") for n in got_inbound)) or (
+        role.endswith("_relu") and any(n.endswith("_conv") for n in got_inbound)
+    ):
+        return BN_THEN_RELU
+    return ""
 
 
 def _configuration(name: str, role: str, layer, case: BlockCase) -> None:
@@ -411,7 +441,23 @@ def check_convolutional_block(convolutional_block: Callable) -> None:
 
 
 # ------------------------------------------------------------------------------- ResNet-50
+RESNET50_PADDING = {
+    "conv1_pad": ' Keras pads explicitly: ZeroPadding2D(3, name="conv1_pad"), then Conv2D(64, 7, strides=2) with the default padding="valid" ((224 + 6 - 7) // 2 + 1 = 112), not padding="same".',
+    "pool1_pad": ' Keras pads explicitly: ZeroPadding2D(1, name="pool1_pad"), then MaxPooling2D(3, strides=2) with the default padding="valid".',
+}  # fmt: skip
+WIDE_END = " The last 1 x 1 convolution of every block, and the projection shortcut, have 4 times the stage's width: filters (64, 64, 256), (128, 128, 512), (256, 256, 1024), (512, 512, 2048)."  # fmt: skip
+
+
 def _stage_hint(name: str) -> str:
+    """What the layer ``name`` of ResNet-50 should be, for a message about it (starts with a space)."""
+    if name in RESNET50_PADDING:
+        return RESNET50_PADDING[name]
+    if name.endswith(("_0_conv", "_3_conv")):
+        return WIDE_END + _block_hint(name)
+    return _block_hint(name)
+
+
+def _block_hint(name: str) -> str:
     block = name.split("_")[0] + "_" + name.split("_")[1] if name.count("_") >= 2 else name
     if block.startswith("conv2_block1"):
         return " conv2_block1 is a convolutional block with stride 1: the max pooling has already halved the size, only the channels change (64 -> 256)."  # fmt: skip
