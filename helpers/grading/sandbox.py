@@ -219,10 +219,12 @@ def _bwrap_argv(limits: Limits, job: Path, env: dict[str, str], hide: tuple[str,
         "--die-with-parent",
         "--new-session",
         "--cap-drop", "ALL",
+        # /tmp first: the read-only binds then go on top of it, so a repository or virtualenv
+        # that lives under /tmp (a CI checkout) is still seen inside.
+        "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
         *_ro_binds(),
         "--proc", "/proc",
         "--dev", "/dev",
-        "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
         "--size", str(limits.scratch_bytes), "--tmpfs", SCRATCH,
     ]  # fmt: skip
     if job.exists():
