@@ -153,7 +153,8 @@ def test_exit_status_and_signals_are_named():
 
 
 def test_wire_round_trip_keeps_values_and_types():
-    value = (np.arange(6.0).reshape(2, 3), [1, 2.5, float("nan"), None, "s"], {"k": np.float32(2)})
+    value = (np.arange(6.0).reshape(2, 3), [1, 2.5, float("nan"), None, "s"], {"k": np.float32(2)},
+             np.float64(0.1), np.int64(3), np.bool_(True))  # fmt: skip
     arrays: dict = {}
     form = wire.encode(value, arrays)
     ((message, back),) = wire.unpack_all(wire.pack({"v": form}, arrays))
@@ -256,3 +257,21 @@ def test_a_cell_is_judged_outside_only_when_the_solutions_own_results_pass_there
     wrong = {i: ({"value": wire.encode(np.zeros(3), o := {}), "after": m["after"]}, {**a, **o})
              for i, (m, a) in replayed.items()}  # fmt: skip
     assert not judge.judge(plan, judge.Produced(wrong, {}, {}, 0.0))["test_values"].passed
+
+
+def test_the_plan_kept_for_the_next_graders_is_read_back_and_a_broken_one_recorded_again(tmp_path):
+    import nbformat
+
+    from helpers.grading import sandboxed
+
+    nb = _notebook("import numpy as np", "def square(x):\n    return x * x",
+                   {"test_values": "assert square(np.float64(3.0)) == 9.0"})  # fmt: skip
+    (tmp_path / "source" / "tiny").mkdir(parents=True)
+    nbformat.write(nb, tmp_path / "source" / "tiny" / "tiny.ipynb")
+    kept = sandboxed.keep_plan(tmp_path, "tiny")
+    assert kept == sandboxed.plan_file(tmp_path, "tiny") and kept.stat().st_size > 0
+    sandboxed._PLANS.clear()
+    assert list(sandboxed.chapter_plan(tmp_path, "tiny").judged) == ["test_values"]
+    sandboxed._PLANS.clear()
+    kept.write_bytes(b"")  # e.g. a grader killed while writing it
+    assert list(sandboxed.chapter_plan(tmp_path, "tiny").judged) == ["test_values"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import pickle
 import tempfile
 import time
@@ -138,8 +139,11 @@ def chapter_plan(root: Path, chapter: str) -> judge.Plan:
     if digest not in _PLANS:
         kept = plan_file(root, chapter)
         if kept.exists():
-            with kept.open("rb") as handle:
-                stored_digest, stored = pickle.load(handle)
+            try:
+                with kept.open("rb") as handle:
+                    stored_digest, stored = pickle.load(handle)
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+                stored_digest = None  # a broken file: record the plan again
             if stored_digest == digest:
                 _PLANS[digest] = stored
         if digest not in _PLANS:
@@ -151,10 +155,13 @@ def keep_plan(root: Path, chapter: str) -> Path:
     """Record the chapter's plan and keep it in `plan_file` (see `chapter_plan`)."""
     path = root / "source" / chapter / f"{chapter}.ipynb"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    the_plan = chapter_plan(root, chapter)  # first: the file must not exist half-written
     out = plan_file(root, chapter)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("wb") as handle:
-        pickle.dump((digest, chapter_plan(root, chapter)), handle)
+    partial = out.with_suffix(".partial")
+    with partial.open("wb") as handle:
+        pickle.dump((digest, the_plan), handle)
+    os.replace(partial, out)
     return out
 
 

@@ -46,8 +46,8 @@ def encode(value, arrays: dict[str, np.ndarray], depth: int = 0):
         raise Unencodable("a value nested too deep")
     if value is None or isinstance(value, bool | int | str):
         return value
-    if isinstance(value, float):
-        return {"f": repr(value)}  # repr keeps nan, inf and every bit
+    if isinstance(value, float) and not isinstance(value, np.generic):  # np.float64 is a float
+        return {"f": float.__repr__(value)}  # repr keeps nan, inf and every bit
     kind = tensor_kind(value)
     if kind:
         array = np.asarray(value.numpy())
