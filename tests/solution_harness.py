@@ -33,3 +33,22 @@ def mutant(chapter: str, grade_id: str, *replacements: tuple[str, str]) -> dict:
     """
     source = replaced(solution_cells(chapter)[grade_id], *replacements)
     return load_solutions(chapter, replace={grade_id: source})
+
+
+def assert_cause_named(chapter: str, grade_id: str, replacements, run_check, message: str) -> None:
+    """Plant a common wrong answer in a solution; its check must reject it naming the cause.
+
+    Args:
+        chapter: the chapter's name, e.g. "01_convolution".
+        grade_id: the solution cell (and function) to break.
+        replacements: [(old, new)] text replacements that plant the bug (see `mutant`).
+        run_check: called with the broken function (the chapter's visible check).
+        message: a regular expression the CheckFailed message must match.
+    """
+    import pytest
+
+    from helpers.checks.common import CheckFailed
+
+    broken = mutant(chapter, grade_id, *replacements)[grade_id]
+    with pytest.raises(CheckFailed, match=message):
+        run_check(broken)

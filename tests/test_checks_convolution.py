@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from solution_harness import mutant
+from solution_harness import assert_cause_named, mutant
 
 from helpers.checks import convolution as checks
 from helpers.checks.common import CheckFailed, expect_close
@@ -518,9 +518,7 @@ COMMON_BUGS = {
 @pytest.mark.parametrize("bug", COMMON_BUGS)
 def test_common_wrong_answers_get_their_cause(bug):
     name, *replacements, message = COMMON_BUGS[bug]
-    broken = mutant(CHAPTER, name, *replacements)[name]
-    with pytest.raises(CheckFailed, match=message):
-        getattr(checks, f"check_{name}")(broken)
+    assert_cause_named(CHAPTER, name, replacements, getattr(checks, f"check_{name}"), message)
 
 
 def test_a_wrong_answer_without_a_known_cause_gets_the_count_alone():

@@ -301,7 +301,7 @@ def keras_models_folders() -> list[Path]:
 def imagenet_weights_file(size: int = 96) -> Path | None:
     """MobileNetV2's ImageNet weights (width 1.0) if Keras' cache holds them; never downloads.
 
-    Looks for the files ``keras.applications.MobileNetV2(weights="imagenet")`` downloads, in the
+    Looks for the weight files that Keras fetches for an ImageNet MobileNetV2, in the
     folders of :func:`keras_models_folders`: first the ones without the classifier
     (``..._1.0_{rows}_no_top.h5``), then those of the whole network (``..._1.0_{rows}.h5``,
     the same layers plus a 1000-class classifier); among each, the input size nearest ``size``
