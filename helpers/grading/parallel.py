@@ -33,6 +33,7 @@ import re
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -172,23 +173,18 @@ def grade_submission(template: CourseTemplate, job: SubmissionJob) -> Submission
         chapter = Chapter(job.chapter, root)
         _write_tree(job.files, chapter.submitted_folder(job.student))
         db_url = f"sqlite:///{root / 'gradebook.db'}"
-        run = subprocess.run(
-            [*course.nbgrader_command(), "autograde", job.chapter, f"--student={job.student}",
-             "--force", f"--CourseDirectory.db_url={db_url}", *job.nbgrader_args],
-            cwd=root, env=course.environment_with_venv_on_path(), capture_output=True,
-            text=True, check=False,
-        )  # fmt: skip
+        returncode, log = autograde_here(root, job.chapter, job.student, db_url, job.nbgrader_args)
         result.max_scores = _max_scores(db_url, job.chapter, chapter.source_notebook)
         result.scores = dict.fromkeys(result.max_scores, 0.0)
         notes = notes_file(root, job.chapter, job.student)
         if notes.exists():
             result.notes = json.loads(notes.read_text())
-        failures = course.failures_in_log(run.stderr, job.chapter)
+        failures = course.failures_in_log(log, job.chapter)
         notebook = chapter.autograded_notebook(job.student)
         if job.student in failures:
             result.failure = failures[job.student]
-        elif run.returncode != 0 or not notebook.exists():
-            tail = "\n".join(run.stderr.strip().splitlines()[-25:])
+        elif returncode != 0 or not notebook.exists():
+            tail = "\n".join(log.strip().splitlines()[-25:])
             result.grader_error = f"`nbgrader autograde` failed:\n{tail}"
         else:
             result.scores = _scores(db_url, job.chapter, job.student)
@@ -198,6 +194,44 @@ def grade_submission(template: CourseTemplate, job: SubmissionJob) -> Submission
     result.seconds = time.perf_counter() - start
     result.cpu_seconds = _children_cpu_seconds() - cpu_start
     return result
+
+
+def autograde_here(root: Path, chapter: str, student: str, db_url: str,
+                   nbgrader_args=()) -> tuple[int, str]:  # fmt: skip
+    """``nbgrader autograde CHAPTER --student STUDENT --force`` in this process.
+
+    A Dask worker grades many submissions: run in the worker itself, nbgrader, TensorFlow
+    (which the judge's references use) and the course's modules are imported once per worker,
+    not once per submission (a new ``nbgrader`` process cost about 12 s of CPU per job). The
+    learner's code still runs only in the sandbox that ``SandboxedExecute`` starts; this
+    process only reads its results.
+
+    Args:
+        root: the scratch course (its nbgrader_config.py is the course's).
+        chapter, student: what to grade.
+        db_url: the scratch course's gradebook.
+        nbgrader_args: nbgrader options, as on its command line ("--Execute.timeout=30").
+
+    Returns:
+        (0 if nbgrader succeeded else 1, its log: the lines ``failures_in_log`` reads).
+    """
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+    from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
+
+    if not os.environ.get("PATH", "").startswith(str(Path(sys.executable).parent)):
+        os.environ["PATH"] = course.environment_with_venv_on_path()["PATH"]  # for alembic
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    if nbgrader_args:
+        config.merge(KVArgParseConfigLoader(argv=list(nbgrader_args)).load_config())
+    config.CourseDirectory.db_url = db_url
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id, coursedir.student_id = chapter, student
+    app = Autograde(coursedir=coursedir, config=config)
+    app.force, app.create_student = True, True
+    outcome = capture_log(app)
+    return (0 if outcome["success"] else 1), outcome.get("log", "") + outcome.get("error", "")
 
 
 def _max_scores(db_url: str, chapter: str, source: Path) -> dict[str, float]:
