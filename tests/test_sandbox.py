@@ -181,6 +181,79 @@ def test_wire_carries_tensorflow_tensors_and_variables_as_arrays():
         wire.encode(tf.constant(["text"]), {})
 
 
+def test_wire_carries_keras_models_as_their_configuration_and_weights():
+    """A model rebuilt in the grader has the learner's layers, names and weights, so it
+    computes what theirs computes (compared on an input); a big one crosses without weights."""
+    import keras
+
+    inputs = keras.Input((6, 5, 2))
+    x = keras.layers.Conv2D(3, 3, padding="same", activation="relu", name="conv")(inputs)
+    x = keras.layers.Add()([x, keras.layers.Conv2D(3, 1)(inputs)])
+    outputs = keras.layers.Dense(4, activation="softmax")(keras.layers.Flatten()(x))
+    functional = keras.Model(inputs, outputs, name="learners")
+    sequential = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name="seq")
+    arrays: dict = {}
+    form = wire.encode({"f": functional, "s": sequential}, arrays)
+    ((message, back),) = wire.unpack_all(wire.pack({"v": form}, arrays))
+    got = wire.decode(message["v"], back)
+    assert type(got["f"]) is type(functional) and type(got["s"]) is type(sequential)
+    assert [layer.name for layer in got["f"].layers] == [layer.name for layer in functional.layers]
+    sample = np.random.default_rng(0).normal(size=(2, 6, 5, 2)).astype(np.float32)
+    np.testing.assert_allclose(got["f"](sample), functional(sample), rtol=1e-6)
+    assert (
+        got["f"].count_params() == functional.count_params() == 3 * 18 + 3 + 3 * 2 + 3 + 90 * 4 + 4
+    )
+    big = keras.Sequential([keras.Input((4096,)), keras.layers.Dense(1100)])  # 18 MB of weights
+    big_form = wire.encode(big, arrays := {})
+    assert big_form["m"]["weights"] is None and not arrays
+    assert wire.decode(big_form, {}).count_params() == big.count_params()
+
+
+def test_a_keras_model_that_carries_code_is_not_rebuilt_by_the_grader():
+    """A Lambda layer (Python bytecode) or an object from outside Keras is refused before
+    Keras reads the configuration, with a sentence that names it."""
+    import json
+
+    import keras
+
+    from helpers.grading import keras_models
+
+    inputs = keras.Input((3,))
+    with_lambda = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2)(inputs))
+    with pytest.raises(keras_models.Refused, match="Lambda.*Keras' own layers"):
+        wire.decode(wire.encode(with_lambda, arrays := {}), arrays)
+    form = wire.encode(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), {})
+    config = json.loads(form["m"]["config"])
+    config["config"]["layers"][-1]["module"] = "os"
+    forged = {"m": {"config": json.dumps(config), "weights": None}}
+    with pytest.raises(keras_models.Refused, match="from 'os'"):
+        wire.decode(forged, {})
+    with pytest.raises(ValueError, match="weights are missing"):
+        wire.decode({"m": {"config": form["m"]["config"], "weights": ["nope"]}}, {})
+
+
+def test_a_forged_model_too_big_for_the_grader_fails_with_a_message_and_the_grader_goes_on():
+    """A configuration is untrusted: one asking for 160 GB of weights must not take the
+    grader's memory; the rebuild fails with MemoryError inside a cap, and the next model is
+    rebuilt as usual (the cap is lifted again)."""
+    import json
+    import resource
+
+    import keras
+
+    small = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    form = wire.encode(small, arrays := {})
+    config = json.loads(form["m"]["config"])
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, 200_000]
+    config["config"]["layers"][-1]["config"]["units"] = 200_000
+    config["config"]["layers"][-1]["build_config"]["input_shape"] = [None, 200_000]
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with pytest.raises(ValueError, match="too big for the grader"):
+        wire.decode({"m": {"config": json.dumps(config), "weights": None}}, {})
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert wire.decode(form, arrays).count_params() == 3 * 2 + 2
+
+
 def test_wire_refuses_pickles_and_objects():
     with pytest.raises(wire.Unencodable):
         wire.encode(np.array([object()]), {})
@@ -224,39 +297,89 @@ def _notebook(imports: str, solution: str, tests: dict[str, str]):
 
 
 def test_a_cell_is_judged_outside_only_when_the_solutions_own_results_pass_there():
-    """Values cross the wall; a gradient through the learner's function does not (replayed
-    results are constants), so a cell that checks one is graded in the kernel instead."""
-    from helpers.grading import judge
+    """Values cross the wall, and so does a scalar loss's gradient with respect to the
+    check's tensors; a gradient through a result of any other shape does not (a replayed
+    result is a constant), so a cell that checks one is graded in the kernel instead."""
+    from helpers.grading import gradients, judge
 
+    gradient_check = (
+        "x = tf.Variable({x})\nwith tf.GradientTape() as tape:\n    y = square(x)\n"
+        "slope = tape.gradient(y, x)\nassert slope is not None, 'no gradient'\n"
+        "np.testing.assert_allclose(slope, 2 * x.numpy())"
+    )
     nb = _notebook(
         "import numpy as np\nimport tensorflow as tf",
         "def square(x):\n    return x * x",
         {
             "test_values": "np.testing.assert_allclose(square(np.arange(3.0)), [0, 1, 4])",
             "test_tensor": "assert float(square(tf.constant(3.0))) == 9.0",
-            "test_gradient": (
-                "x = tf.Variable(3.0)\nwith tf.GradientTape() as tape:\n    y = square(x)\n"
-                "assert tape.gradient(y, x) is not None, 'no gradient'"
-            ),
+            "test_gradient": gradient_check.format(x="3.0"),
+            "test_vector_gradient": gradient_check.format(x="[1.0, 2.0]"),
         },
     )
     plan = judge.plan(nb)
-    assert set(plan.judged) == {"test_values", "test_tensor"}
-    assert "no gradient" in plan.fallback["test_gradient"]
-    # Replayed as the sandbox would send them, the recorded results pass the judged cells...
-    replayed = {}
-    for call in plan.calls:
-        out: dict = {}
-        args = wire.decode(call.args, plan.arrays)
-        value = args[0] * args[0]
-        replayed[call.index] = ({"value": wire.encode(value, out),
-                                 "after": wire.encode([args, {}], out)}, out)  # fmt: skip
-    verdicts = judge.judge(plan, judge.Produced(replayed, {}, {}, 0.0))
+    assert set(plan.judged) == {"test_values", "test_tensor", "test_gradient"}
+    assert "no gradient" in plan.fallback["test_vector_gradient"]
+
+    def produced_by(learners_square):
+        """What the sandbox's runner sends back for `learners_square`, through the wire."""
+        results = {}
+        for call in plan.calls:
+            out: dict = {}
+            args = wire.decode(call.args, plan.arrays)
+            value, slopes = gradients.call(learners_square, args, {})
+            message = {"value": wire.encode(value, out), "after": wire.encode([args, {}], out)}
+            if slopes is not None:
+                message["gradients"] = wire.encode(slopes, out)
+            ((message, arrays),) = wire.unpack_all(wire.pack(message, out))
+            results[call.index] = (message, arrays)
+        return judge.Produced(results, {}, {}, 0.0)
+
+    # The learner's results pass the judged cells, the gradient check included...
+    verdicts = judge.judge(plan, produced_by(lambda x: x * x))
     assert all(v.passed for v in verdicts.values()), verdicts
-    # ... and a wrong result fails them, in the grader's process.
-    wrong = {i: ({"value": wire.encode(np.zeros(3), o := {}), "after": m["after"]}, {**a, **o})
-             for i, (m, a) in replayed.items()}  # fmt: skip
-    assert not judge.judge(plan, judge.Produced(wrong, {}, {}, 0.0))["test_values"].passed
+    # ... a wrong value fails them in the grader's process, and so does a wrong gradient
+    # (x ** 2 computed through numpy has the right value and no gradient at all; a value
+    # built to match, with the gradient of x ** 3, has the wrong one).
+    import tensorflow as tf
+
+    assert not judge.judge(plan, produced_by(lambda x: x + x))["test_values"].passed
+    no_gradient = judge.judge(plan, produced_by(lambda x: tf.constant(np.square(np.asarray(x)))))
+    assert no_gradient["test_tensor"].passed and not no_gradient["test_gradient"].passed
+    assert "no gradient" in no_gradient["test_gradient"].evalue
+    cube_slope = judge.judge(plan, produced_by(lambda x: x * x * x / tf.stop_gradient(x)))
+    assert not cube_slope["test_gradient"].passed
+    assert "Not equal to tolerance" in cube_slope["test_gradient"].evalue
+
+
+def test_the_gradient_of_a_scalar_result_follows_the_chain_rule_through_the_stand_in():
+    """The check's tape may differentiate any function of the stand-in's value: the gradient
+    is the sandbox's, scaled by the check's upstream gradient (compared with TensorFlow's
+    gradient of the real function); a forged gradient of the wrong shape gives none."""
+    import tensorflow as tf
+
+    from helpers.grading import gradients
+
+    def loss(a, pair):
+        return tf.reduce_sum(a * pair["w"]) + tf.reduce_mean(pair["b"] ** 2)
+
+    a, w, b = tf.constant([1.0, -2.0]), tf.Variable([0.5, 3.0]), tf.constant([[1.0], [4.0]])
+    value, slopes = gradients.call(loss, [a], {"pair": {"w": w, "b": b}})
+    assert len(slopes) == 3  # a, then the dict's "b" and "w" (sorted keys)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([a, b])
+        replayed = gradients.stand_in(value, [a], {"pair": {"w": w, "b": b}}, slopes)
+        direct = loss(a, {"w": w, "b": b})
+        outer_replayed, outer_direct = 3.0 * replayed + 1.0, 3.0 * direct + 1.0
+    for leaf in (a, w, b):
+        np.testing.assert_allclose(tape.gradient(outer_replayed, leaf),
+                                   tape.gradient(outer_direct, leaf))  # fmt: skip
+    assert float(replayed) == float(direct)
+    forged = [np.zeros(5, np.float32), slopes[1], slopes[2]]
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        replayed = gradients.stand_in(value, [a], {"pair": {"w": w, "b": b}}, forged)
+    assert tape.gradient(replayed, a) is None
 
 
 def test_the_plan_kept_for_the_next_graders_is_read_back_and_a_broken_one_recorded_again(tmp_path):

@@ -16,8 +16,13 @@ two, with no change to how a chapter writes it:
    checks' comparisons, messages and references run here, in a process the learner never
    touched; the cell passes when it raises nothing.
 
+What crosses: values (wire.py), a Keras model the learner's function builds (its
+configuration and weights, rebuilt from Keras' own layers: keras_models.py), and a scalar
+loss's gradient with respect to the check's tensors, so that a check's ``tf.GradientTape``
+through the learner's loss works in the grader too (gradients.py).
+
 A test cell that cannot be split (it fails in the grader with the solutions, or one of its
-inputs or the solution's results is not an array, a number or a string; e.g. a Keras model)
+inputs or the solution's results cannot cross: a KerasTensor, a training History, a function)
 is graded the old way, in the learner's sandboxed kernel with its hidden tests: see
 :func:`plan` (``Plan.fallback`` names the cell and why).
 """
@@ -32,7 +37,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from helpers.grading import sandbox, wire
+from helpers.grading import gradients, sandbox, wire
 from helpers.grading.solutions import HIDDEN_REGION, _python_only
 
 RUNNER = ["python", "-m", "helpers.grading.sandbox_runner"]
@@ -85,7 +90,7 @@ class _Recorder:
     def __call__(self, *args, **kwargs):
         arrays: dict = {}
         form = (wire.encode(list(args), arrays), wire.encode(kwargs, arrays))
-        result = self.function(*args, **kwargs)
+        result, slopes = gradients.call(self.function, list(args), kwargs)
         # The result must cross the wall too; kept, as the sandbox would send it, for the
         # dry run of `plan` (the cell judged on the solutions' own results).
         out: dict = {}
@@ -93,6 +98,8 @@ class _Recorder:
             "value": wire.encode(result, out),
             "after": wire.encode([list(args), kwargs], out),
         }
+        if slopes is not None:
+            message["gradients"] = wire.encode(slopes, out)
         self.log.append((self.__name__, form, arrays, (message, out)))
         return result
 
@@ -159,6 +166,10 @@ def plan(source_nb: nbformat.NotebookNode) -> Plan:
 
 def _rename(form, renamed):
     """The encoded form with its array names replaced (calls share one .npz)."""
+    if isinstance(form, dict) and set(form) == {"m"} and isinstance(form["m"], dict):
+        weights = form["m"].get("weights")
+        return {"m": {**form["m"], "weights": None if weights is None else
+                      [renamed[name] for name in weights]}}  # fmt: skip
     if isinstance(form, dict):
         return {
             key: (renamed[value] if key in wire.ARRAY_KINDS else _rename(value, renamed))
@@ -307,6 +318,7 @@ class _Replayer:
         try:
             value = wire.decode(message["value"], arrays)
             after_args, after_kwargs = wire.decode(message["after"], arrays)
+            slopes = wire.decode(message["gradients"], arrays) if "gradients" in message else None
         except (KeyError, ValueError) as error:
             raise NotGraded(
                 f"{self.__name__} returned something the grader cannot read: {error}"
@@ -316,7 +328,8 @@ class _Replayer:
             _copy_back(given, changed)
         for key, given in kwargs.items():
             _copy_back(given, after_kwargs.get(key) if isinstance(after_kwargs, dict) else None)
-        return value
+        # A scalar loss keeps its gradient with respect to the check's tensors.
+        return gradients.stand_in(value, list(args), kwargs, slopes)
 
 
 def _copy_back(given, changed) -> None:

@@ -7,8 +7,9 @@ and size, so that a learner's result can be wrong but cannot run code in the gra
 
 A value is None, a bool, an int, a float, a str, a numpy array or scalar, a TensorFlow tensor
 or variable (numeric; it crosses as an array and is rebuilt with ``tf.constant`` or
-``tf.Variable``, TensorFlow being imported only then), or a tuple, list or dict (str keys) of
-values.
+``tf.Variable``, TensorFlow being imported only then), a Keras model (its configuration and
+weights, rebuilt from Keras' own layers only: see keras_models), or a tuple, list or dict (str
+keys) of values.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import json
 import struct
 
 import numpy as np
+
+from helpers.grading import keras_models
 
 MAX_FRAME_BYTES = 32 * 2**20
 MAX_NODES = 20_000
@@ -63,6 +66,11 @@ def encode(value, arrays: dict[str, np.ndarray], depth: int = 0):
         name = f"a{len(arrays)}"
         arrays[name] = array
         return {"s" if isinstance(value, np.generic) else "a": name}
+    if keras_models.is_model(value):
+        try:
+            return {"m": keras_models.encode(value, arrays)}
+        except Exception as error:  # noqa: BLE001 (a model Keras cannot describe)
+            raise Unencodable(f"a Keras model that cannot be described: {error}") from None
     if isinstance(value, tuple | list):
         items = [encode(item, arrays, depth + 1) for item in value]
         return {"t" if isinstance(value, tuple) else "l": items}
@@ -128,6 +136,8 @@ def decode(form, arrays, budget: list[int] | None = None, depth: int = 0):
             if array.dtype.kind not in "biufc":
                 raise ValueError("a tensor of a dtype that is not numeric")
             return _rebuild_tensor(kind, array)
+        if kind == "m" and isinstance(item, dict):
+            return keras_models.rebuild(item, arrays)
         if kind in ("t", "l") and isinstance(item, list):
             items = [decode(x, arrays, budget, depth + 1) for x in item]
             return tuple(items) if kind == "t" else items
