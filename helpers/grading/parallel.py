@@ -152,8 +152,9 @@ def grade_submission(template: CourseTemplate, job: SubmissionJob) -> Submission
     """THE SEAM: grade one submission; nothing outside a scratch folder is read or written.
 
     Runs what ``course.autograde`` runs for each student (``nbgrader autograde CHAPTER
-    --student STUDENT``, the course's nbgrader_config.py, so the learner's code runs in the
-    bubblewrap sandbox and the test cells are judged outside it), in a scratch course made
+    --student STUDENT``, in this process: :func:`autograde_here`; with the course's
+    nbgrader_config.py, so the learner's code runs in the bubblewrap sandbox and the test
+    cells are judged outside it), in a scratch course made
     from `template`, and reads the scores from that course's own gradebook: one submission
     in, its SubmissionResult out, no write to the course or its gradebook.
 
@@ -298,7 +299,7 @@ def make_template(root: Path, chapter: str, scratch: Path) -> CourseTemplate:
     )  # fmt: skip
     files = {"nbgrader_config.py": (copied.root / "nbgrader_config.py").read_bytes()}
     files["gradebook.db"] = (copied.root / "gradebook.db").read_bytes()
-    # The judge's plan, recorded here once instead of once per submission's nbgrader process.
+    # The judge's plan, recorded here once instead of once per submission.
     plan = keep_plan(copied.root, chapter)
     files[plan.relative_to(copied.root).as_posix()] = plan.read_bytes()
     for name, data in _read_tree(copied.source_folder).items():
