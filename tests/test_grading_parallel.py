@@ -88,6 +88,26 @@ def test_a_chapter_never_graded_has_no_report(tmp_path):
         report.summarise(tmp_path, "01_tiny")
 
 
+def test_a_worker_grades_with_the_course_config_the_options_and_the_scratch_gradebook(tmp_path):
+    """The worker runs nbgrader in its own process (autograde_here), so it reads the config
+    as nbgrader's command line would: the course's nbgrader_config.py (the sandboxed
+    executor, the course root), then options such as "--SandboxedExecute.cell_seconds=7",
+    then the job's own gradebook."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from helpers.grading.config import COURSE_ROOT, SLOWEST_CELL_SECONDS
+    from helpers.grading.sandboxed import SandboxedExecute
+
+    (tmp_path / "nbgrader_config.py").write_bytes((COURSE_ROOT / "nbgrader_config.py").read_bytes())
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    config = parallel.nbgrader_config(tmp_path, db_url, ["--SandboxedExecute.cell_seconds=7"])
+    assert SandboxedExecute(config=config).cell_seconds == 7
+    course_default = parallel.nbgrader_config(tmp_path, db_url)
+    assert SandboxedExecute(config=course_default).cell_seconds == SLOWEST_CELL_SECONDS
+    directory = CourseDirectory(config=config)
+    assert (directory.db_url, directory.root) == (db_url, str(tmp_path.resolve()))
+
+
 def test_failure_messages_come_from_graded_cells_only():
     def cell(grade, grade_id, error):
         code = new_code_cell("x")

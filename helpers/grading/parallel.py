@@ -219,20 +219,34 @@ def autograde_here(root: Path, chapter: str, student: str, db_url: str,
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log
-    from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
 
     if not os.environ.get("PATH", "").startswith(str(Path(sys.executable).parent)):
         os.environ["PATH"] = course.environment_with_venv_on_path()["PATH"]  # for alembic
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    if nbgrader_args:
-        config.merge(KVArgParseConfigLoader(argv=list(nbgrader_args)).load_config())
-    config.CourseDirectory.db_url = db_url
+    config = nbgrader_config(root, db_url, nbgrader_args)
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = chapter, student
     app = Autograde(coursedir=coursedir, config=config)
     app.force, app.create_student = True, True
     outcome = capture_log(app)
     return (0 if outcome["success"] else 1), outcome.get("log", "") + outcome.get("error", "")
+
+
+def nbgrader_config(root: Path, db_url: str, nbgrader_args=()):
+    """The configuration ``nbgrader ... --CourseDirectory.db_url=DB_URL ARGS`` would run with
+    in `root`: its nbgrader_config.py, then the command-line options, then the gradebook.
+
+    Args:
+        root: a course root holding nbgrader_config.py.
+        db_url: the gradebook to use.
+        nbgrader_args: options as on nbgrader's command line ("--Execute.timeout=30").
+    """
+    from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    if nbgrader_args:
+        config.merge(KVArgParseConfigLoader(argv=list(nbgrader_args)).load_config())
+    config.CourseDirectory.db_url = db_url
+    return config
 
 
 def _max_scores(db_url: str, chapter: str, source: Path) -> dict[str, float]:
