@@ -17,14 +17,17 @@ two, with no change to how a chapter writes it:
    touched; the cell passes when it raises nothing.
 
 What crosses: values (wire.py), a Keras model the learner's function builds (its
-configuration and weights, rebuilt from Keras' own layers: keras_models.py), and a scalar
-loss's gradient with respect to the check's tensors, so that a check's ``tf.GradientTape``
-through the learner's loss works in the grader too (gradients.py).
+configuration and weights, rebuilt from Keras' own layers: keras_models.py), a Keras block
+called on the check's ``keras.Input`` (the input as its shape, the block's graph as a model
+whose layers the grader calls on the check's own tensors: symbolic.py), and a scalar loss's
+gradient with respect to the check's tensors, so that a check's ``tf.GradientTape`` through
+the learner's loss works in the grader too (gradients.py). Both sides describe a call with
+answer.py.
 
 A test cell that cannot be split (it fails in the grader with the solutions, or one of its
-inputs or the solution's results cannot cross: a KerasTensor, a training History, a function)
-is graded the old way, in the learner's sandboxed kernel with its hidden tests: see
-:func:`plan` (``Plan.fallback`` names the cell and why).
+inputs or the solution's results cannot cross: a training History, a function) is graded the
+old way, in the learner's sandboxed kernel with its hidden tests: see :func:`plan`
+(``Plan.fallback`` names the cell and why).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from helpers.grading import gradients, sandbox, wire
+from helpers.grading import answer, gradients, sandbox, symbolic, wire
 from helpers.grading.solutions import HIDDEN_REGION, _python_only
 
 RUNNER = ["python", "-m", "helpers.grading.sandbox_runner"]
@@ -90,16 +93,9 @@ class _Recorder:
     def __call__(self, *args, **kwargs):
         arrays: dict = {}
         form = (wire.encode(list(args), arrays), wire.encode(kwargs, arrays))
-        result, slopes = gradients.call(self.function, list(args), kwargs)
         # The result must cross the wall too; kept, as the sandbox would send it, for the
         # dry run of `plan` (the cell judged on the solutions' own results).
-        out: dict = {}
-        message = {
-            "value": wire.encode(result, out),
-            "after": wire.encode([list(args), kwargs], out),
-        }
-        if slopes is not None:
-            message["gradients"] = wire.encode(slopes, out)
+        message, out, result = answer.answer(self.function, list(args), kwargs)
         self.log.append((self.__name__, form, arrays, (message, out)))
         return result
 
@@ -319,6 +315,8 @@ class _Replayer:
             value = wire.decode(message["value"], arrays)
             after_args, after_kwargs = wire.decode(message["after"], arrays)
             slopes = wire.decode(message["gradients"], arrays) if "gradients" in message else None
+            if isinstance(value, symbolic.Graph):  # a block's layers, into the check's graph
+                value = symbolic.inline(value, list(args), kwargs)
         except (KeyError, ValueError) as error:
             raise NotGraded(
                 f"{self.__name__} returned something the grader cannot read: {error}"

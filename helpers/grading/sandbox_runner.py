@@ -126,7 +126,7 @@ def _run_statements(source: str, namespace: dict, label: str) -> str:
 
 
 def produce() -> None:
-    from helpers.grading import gradients, wire
+    from helpers.grading import answer, wire
 
     with open(JOB / "produce.json") as handle:
         job = json.load(handle)
@@ -150,8 +150,6 @@ def produce() -> None:
             send({"kind": "cell", "cell": call["cell"]})
         args = wire.decode(call["args"], arrays)
         kwargs = wire.decode(call["kwargs"], arrays)
-        message = {"kind": "call", "index": call["index"]}
-        out: dict = {}
         function = namespace.get(call["function"])
         try:
             if function is None:
@@ -160,17 +158,10 @@ def produce() -> None:
                     f"name '{call['function']}' is not defined"
                     + (f" (its cell raised {why})" if why else "")
                 )
-            result, slopes = gradients.call(function, args, kwargs)
-            message["value"] = wire.encode(result, out)
-            message["after"] = wire.encode([list(args), kwargs], out)
-            if slopes is not None:
-                message["gradients"] = wire.encode(slopes, out)
+            message, out, _ = answer.answer(function, args, kwargs)
         except BaseException as error:  # noqa: BLE001 (a learner may raise anything)
-            out = {}
-            message.pop("value", None)
-            message["ename"] = type(error).__name__
-            message["evalue"] = str(error)[:2000]
-            message["notes"] = [str(note)[:500] for note in getattr(error, "__notes__", [])][:5]
+            message, out = answer.failure(error), {}
+        message = {"kind": "call", "index": call["index"], **message}
         send(message, out)
     send({"kind": "done"})
 

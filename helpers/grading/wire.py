@@ -8,8 +8,9 @@ and size, so that a learner's result can be wrong but cannot run code in the gra
 A value is None, a bool, an int, a float, a str, a numpy array or scalar, a TensorFlow tensor
 or variable (numeric; it crosses as an array and is rebuilt with ``tf.constant`` or
 ``tf.Variable``, TensorFlow being imported only then), a Keras model (its configuration and
-weights, rebuilt from Keras' own layers only: see keras_models), or a tuple, list or dict (str
-keys) of values.
+weights, rebuilt from Keras' own layers only: see keras_models), a Keras symbolic tensor (its
+shape and dtype) or a block's graph (see symbolic), or a tuple, list or dict (str keys) of
+values.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import struct
 
 import numpy as np
 
-from helpers.grading import keras_models
+from helpers.grading import keras_models, symbolic
 
 MAX_FRAME_BYTES = 32 * 2**20
 MAX_NODES = 20_000
@@ -66,6 +67,16 @@ def encode(value, arrays: dict[str, np.ndarray], depth: int = 0):
         name = f"a{len(arrays)}"
         arrays[name] = array
         return {"s" if isinstance(value, np.generic) else "a": name}
+    if symbolic.is_symbolic(value):
+        return {"k": symbolic.spec(value)}
+    if isinstance(value, symbolic.Output):
+        return {"o": value.index}
+    if isinstance(value, symbolic.Graph):
+        try:
+            model = keras_models.encode(value.model, arrays)
+        except Exception as error:  # noqa: BLE001 (a graph Keras cannot describe)
+            raise Unencodable(f"a Keras graph that cannot be described: {error}") from None
+        return {"g": {"model": model, "value": encode(value.value, arrays, depth + 1)}}
     if keras_models.is_model(value):
         try:
             return {"m": keras_models.encode(value, arrays)}
@@ -138,6 +149,13 @@ def decode(form, arrays, budget: list[int] | None = None, depth: int = 0):
             return _rebuild_tensor(kind, array)
         if kind == "m" and isinstance(item, dict):
             return keras_models.rebuild(item, arrays)
+        if kind == "k" and isinstance(item, dict):
+            return symbolic.from_spec(item)
+        if kind == "o" and type(item) is int:
+            return symbolic.Output(item)
+        if kind == "g" and isinstance(item, dict) and isinstance(item.get("model"), dict):
+            model = keras_models.rebuild(item["model"], arrays)
+            return symbolic.Graph(model, decode(item.get("value"), arrays, budget, depth + 1))
         if kind in ("t", "l") and isinstance(item, list):
             items = [decode(x, arrays, budget, depth + 1) for x in item]
             return tuple(items) if kind == "t" else items
@@ -187,6 +205,9 @@ def unpack_all(data: bytes) -> list[tuple[dict, dict[str, np.ndarray]]]:
 
 def same(a, b) -> bool:
     """Whether two decoded values are equal (arrays element by element, nan equal to nan)."""
+    if symbolic.is_symbolic(a) or symbolic.is_symbolic(b):
+        both = symbolic.is_symbolic(a) and symbolic.is_symbolic(b)
+        return both and symbolic.spec(a) == symbolic.spec(b)
     if tensor_kind(a) or tensor_kind(b):
         return type(a) is type(b) and same(as_plain(a), as_plain(b))
     if isinstance(a, np.ndarray | np.generic) or isinstance(b, np.ndarray | np.generic):

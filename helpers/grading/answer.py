@@ -1,0 +1,50 @@
+"""One call of a learner's function, as it crosses the sandbox's wall back to the grader.
+
+The sandbox's runner calls the learner's function on a recorded input, and the grader's
+recorder calls the solution's on the same input (for the dry run that decides which test
+cells are judged outside the kernel); both describe the call with `answer`, so that the dry run
+sees exactly what a learner's sandbox would send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from helpers.grading import gradients, symbolic, wire
+
+
+def answer(
+    function: Callable, args: list, kwargs: dict
+) -> tuple[dict, dict[str, np.ndarray], object]:
+    """Call ``function(*args, **kwargs)`` and describe what came out.
+
+    Args:
+        function: the learner's (or the solution's) function.
+        args, kwargs: its arguments, as decoded (a function may change them in place).
+
+    Returns:
+        (message, arrays, result): message has "value" (the result; a Keras block's graph when
+        it returns symbolic tensors), "after" (the arguments after the call) and, for a scalar
+        loss of tensors, "gradients"; arrays holds the message's arrays.
+
+    Raises:
+        wire.Unencodable: the result is of a type that cannot cross.
+        Exception: whatever the function raised (`failure` describes it).
+    """
+    out: dict = {}
+    result, slopes = gradients.call(function, args, kwargs)
+    message = {
+        "value": wire.encode(symbolic.capture(result, args, kwargs), out),
+        "after": wire.encode([list(args), kwargs], out),
+    }
+    if slopes is not None:
+        message["gradients"] = wire.encode(slopes, out)
+    return message, out, result
+
+
+def failure(error: BaseException) -> dict:
+    """The message for a call that raised `error` (rebuilt by name in the grader)."""
+    notes = [str(note)[:500] for note in getattr(error, "__notes__", [])][:5]
+    return {"ename": type(error).__name__, "evalue": str(error)[:2000], "notes": notes}
