@@ -352,6 +352,34 @@ def test_a_cell_is_judged_outside_only_when_the_solutions_own_results_pass_there
     assert "Not equal to tolerance" in cube_slope["test_gradient"].evalue
 
 
+def test_a_cell_whose_later_calls_take_earlier_results_is_graded_in_the_kernel():
+    """Replayed, a call must be given exactly its recorded inputs. When a cell feeds a result
+    (or an argument changed in place) back into the next call, a learner right to within
+    rounding would be given other inputs than the recorded ones and fail: the plan's second
+    dry run (the solutions' floats moved by one unit in the last place) finds such cells."""
+    from helpers.grading import judge
+
+    returned = _notebook(
+        "import numpy as np",
+        "def square(x):\n    return x * x",
+        {
+            "test_fixed": "np.testing.assert_allclose(square(np.array([0.5, 2.0])), [0.25, 4.0])",
+            "test_loop": "x = np.array([0.5, 0.9])\nfor _ in range(3):\n    x = square(x)\n"
+            "np.testing.assert_allclose(x, [0.5**8, 0.9**8])",
+        },
+    )
+    plan = judge.plan(returned)
+    assert list(plan.judged) == ["test_fixed"]
+    assert "later calls are given what the earlier ones returned" in plan.fallback["test_loop"]
+    in_place = _notebook(
+        "import numpy as np",
+        "def square(x):\n    np.multiply(x, x, out=x)",
+        {"test_twice": "x = np.array([0.9])\nsquare(x)\nsquare(x)\n"
+         "np.testing.assert_allclose(x, [0.9**4])"},
+    )  # fmt: skip
+    assert "later calls" in judge.plan(in_place).fallback["test_twice"]
+
+
 def test_the_gradient_of_a_scalar_result_follows_the_chain_rule_through_the_stand_in():
     """The check's tape may differentiate any function of the stand-in's value: the gradient
     is the sandbox's, scaled by the check's upstream gradient (compared with TensorFlow's

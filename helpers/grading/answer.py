@@ -41,7 +41,8 @@ def answer(
     }
     if slopes is not None:
         message["gradients"] = wire.encode(slopes, out)
-    return message, out, result
+    # Copies: the caller may hold the message while later calls change these arrays in place.
+    return message, {name: np.array(a, copy=True) for name, a in out.items()}, result
 
 
 def failure(error: BaseException) -> dict:

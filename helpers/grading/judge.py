@@ -19,15 +19,16 @@ two, with no change to how a chapter writes it:
 What crosses: values (wire.py), a Keras model the learner's function builds (its
 configuration and weights, rebuilt from Keras' own layers: keras_models.py), a Keras block
 called on the check's ``keras.Input`` (the input as its shape, the block's graph as a model
-whose layers the grader calls on the check's own tensors: symbolic.py), and a scalar loss's
-gradient with respect to the check's tensors, so that a check's ``tf.GradientTape`` through
-the learner's loss works in the grader too (gradients.py). Both sides describe a call with
-answer.py.
+whose layers the grader calls on the check's own tensors: symbolic.py), one of the checks'
+own objects (wire.CHECK_OBJECTS), and a scalar loss's gradient with respect to the check's
+tensors, so that a check's ``tf.GradientTape`` through the learner's loss works in the grader
+too (gradients.py). Both sides describe a call with answer.py.
 
-A test cell that cannot be split (it fails in the grader with the solutions, or one of its
-inputs or the solution's results cannot cross: a training History, a function) is graded the
-old way, in the learner's sandboxed kernel with its hidden tests: see :func:`plan`
-(``Plan.fallback`` names the cell and why).
+A test cell that cannot be split (it fails in the grader with the solutions; one of its inputs
+or the solution's results cannot cross: a training History, a function; or its later calls are
+given what earlier ones returned, so that replaying recorded inputs would fail a learner right
+to within rounding) is graded the old way, in the learner's sandboxed kernel with its hidden
+tests: see :func:`plan` (``Plan.fallback`` names the cell and why).
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from helpers.grading import answer, gradients, sandbox, symbolic, wire
+from helpers.grading import answer, gradients, keras_models, sandbox, symbolic, wire
 from helpers.grading.solutions import HIDDEN_REGION, _python_only
 
 RUNNER = ["python", "-m", "helpers.grading.sandbox_runner"]
+
+
+DIFFERENT_INPUTS = "differ from the recorded ones"
 
 
 class NotGraded(Exception):
@@ -93,6 +97,8 @@ class _Recorder:
     def __call__(self, *args, **kwargs):
         arrays: dict = {}
         form = (wire.encode(list(args), arrays), wire.encode(kwargs, arrays))
+        # Copies: the call may change its arguments in place, and these are its inputs.
+        arrays = {name: np.array(array, copy=True) for name, array in arrays.items()}
         # The result must cross the wall too; kept, as the sandbox would send it, for the
         # dry run of `plan` (the cell judged on the solutions' own results).
         message, out, result = answer.answer(self.function, list(args), kwargs)
@@ -134,7 +140,7 @@ def plan(source_nb: nbformat.NotebookNode) -> Plan:
         if not log:
             fallback[grade_id] = "it calls none of the learner's functions"
             continue
-        cell_calls, cell_arrays, solved = [], {}, {}
+        cell_calls, cell_arrays, solved, given = [], {}, {}, {}
         for name, (args, kwargs), call_arrays, sent in log:
             index = len(calls) + len(cell_calls)
             renamed = {key: f"c{index}_{key}" for key in call_arrays}
@@ -143,6 +149,7 @@ def plan(source_nb: nbformat.NotebookNode) -> Plan:
                 Call(grade_id, name, _rename(args, renamed), _rename(kwargs, renamed), index)
             )
             solved[index] = sent
+            given[index] = list(call_arrays.values())
         # Dry run: the cell judged on the solutions' own results, as they come back from the
         # sandbox. A check that needs more than the values (a gradient through the learner's
         # function, the identity of an object) fails here and is graded in the kernel.
@@ -154,10 +161,42 @@ def plan(source_nb: nbformat.NotebookNode) -> Plan:
                 f"judged on the solutions' own results it fails ({verdict.ename}: {first})"
             )
             continue
+        # Second dry run: every float the solutions sent (that is not one of the call's own
+        # inputs, unchanged) moved by one unit in the last place, a difference any check's
+        # tolerance accepts. A cell whose later calls are given what earlier calls returned
+        # (a training loop, a variable changed in place) then meets inputs that differ from
+        # the recorded ones: a learner right to within rounding would fail it, so it is
+        # graded in the kernel.
+        nudged = {i: _nudged(*sent, given[i]) for i, sent in solved.items()}
+        verdict = judge(dry, Produced(nudged, {}, {}, 0.0))[grade_id]
+        if (
+            not verdict.passed
+            and verdict.ename == "NotGraded"
+            and DIFFERENT_INPUTS in verdict.evalue
+        ):
+            fallback[grade_id] = (
+                "its later calls are given what the earlier ones returned, so a learner's "
+                "result that is right to within rounding would change the recorded inputs"
+            )
+            continue
         judged[grade_id] = cell.source
         calls.extend(cell_calls)
         arrays.update(cell_arrays)
     return Plan(imports, functions, judged, calls, arrays, fallback)
+
+
+def _nudged(message: dict, arrays: dict, inputs: list[np.ndarray]) -> tuple[dict, dict]:
+    """A call's message with its float arrays moved by one unit in the last place, except
+    those equal to one of the call's inputs (an argument sent back unchanged)."""
+
+    def moved(a: np.ndarray) -> np.ndarray:
+        if a.dtype.kind != "f" or any(
+            a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b) for b in inputs
+        ):
+            return a
+        return np.nextafter(a, np.inf).astype(a.dtype)
+
+    return message, {name: moved(a) for name, a in arrays.items()}
 
 
 def _rename(form, renamed):
@@ -302,7 +341,7 @@ class _Replayer:
         recorded = [wire.decode(call.args, self.arrays), wire.decode(call.kwargs, self.arrays)]
         if not wire.same(recorded, [list(args), kwargs]):
             raise NotGraded(
-                f"the grader's inputs to {self.__name__} differ from the recorded ones: this "
+                f"the grader's inputs to {self.__name__} {DIFFERENT_INPUTS}: this "
                 "test cell is not deterministic (an instructor's error; grade it in the kernel)"
             )
         if call.index not in self.produced.results:
@@ -331,7 +370,16 @@ class _Replayer:
 
 
 def _copy_back(given, changed) -> None:
-    if wire.tensor_kind(given) == "v" and wire.tensor_kind(changed):
+    if keras_models.is_model(given) and keras_models.is_model(changed):
+        # A model the learner's function trained: the check sees its new weights.
+        if [w.shape for w in given.get_weights()] == [w.shape for w in changed.get_weights()]:
+            given.set_weights(changed.get_weights())
+    elif wire.check_object_tag(given) and type(given) is type(changed):
+        # A check's object the learner's function used (an encoder counts its calls).
+        for key, value in vars(changed).items():
+            if key in vars(given):
+                setattr(given, key, value)
+    elif wire.tensor_kind(given) == "v" and wire.tensor_kind(changed):
         if tuple(given.shape) == tuple(changed.shape):
             given.assign(wire.as_plain(changed))
     elif isinstance(given, np.ndarray) and isinstance(changed, np.ndarray):

@@ -169,3 +169,18 @@ def rebuild(form: dict, arrays: dict[str, np.ndarray]):
             raise ValueError("a model whose weights do not fit its layers")
         model.set_weights(weights)
     return model
+
+
+def same(a, b) -> bool:
+    """Whether two models are the same network: layer kinds in order, and equal weights.
+
+    Names are not compared: a check that builds its model again gets Keras' next names.
+    """
+    kinds = [type(layer).__name__ for layer in a.layers]
+    if kinds != [type(layer).__name__ for layer in b.layers]:
+        return False
+    left, right = a.get_weights(), b.get_weights()
+    return len(left) == len(right) and all(
+        x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y)
+        for x, y in zip(left, right, strict=True)
+    )
