@@ -268,6 +268,48 @@ def test_wire_refuses_pickles_and_objects():
         wire.decode({"zz": 1}, {})
 
 
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"k": {"shape": [None, 10**9], "dtype": "float32"}},  # a dimension too large
+        {"k": {"shape": [None] * 20, "dtype": "float32"}},  # a rank too large
+        {"k": {"shape": [None, 4], "dtype": "object"}},  # not a numeric dtype
+        {"x": ["Popen", {"args": "sh"}]},  # a class that is not one of the checks' objects
+        {"x": ["KnownEncoder", {"__class__": 1}]},  # a dunder attribute
+        {"g": {"model": {"config": "{}", "weights": None}, "value": {"o": 0}}},  # no model
+        {"o": "0"},  # an output marker that is not an index
+    ],
+)
+def test_wire_refuses_forged_symbolic_inputs_graphs_and_check_objects(form):
+    """The forms the sandbox may send for Keras blocks and the checks' objects are untrusted."""
+    with pytest.raises(ValueError):
+        wire.decode(form, {})
+
+
+def test_a_checks_object_crosses_as_its_attributes_and_a_models_sameness_ignores_names():
+    import keras
+
+    from helpers.checks.face_verification import KnownEncoder
+
+    encoder = KnownEncoder(np.eye(3))
+    encoder.calls = 2
+    out: dict = {}
+    ((form, arrays),) = wire.unpack_all(wire.pack({"v": wire.encode(encoder, out)}, out))
+    rebuilt = wire.decode(form["v"], arrays)
+    assert type(rebuilt) is KnownEncoder and rebuilt.calls == 2
+    assert wire.same(rebuilt, encoder) and not wire.same(rebuilt, KnownEncoder(np.eye(3) * 2))
+    np.testing.assert_array_equal(rebuilt.predict(np.full((1, 2, 2, 3), 1.0)), [[0, 1, 0]])
+    assert rebuilt.calls == 3 and not wire.same(rebuilt, encoder)  # its call was counted
+
+    def model(seed):
+        inputs = keras.Input(shape=(3,))
+        init = keras.initializers.RandomNormal(seed=seed)
+        return keras.Model(inputs, keras.layers.Dense(2, kernel_initializer=init)(inputs))
+
+    assert wire.same(model(1), model(1))  # other layer names, same network
+    assert not wire.same(model(1), model(2))
+
+
 def test_autograde_refuses_to_run_learner_code_without_a_sandbox(tmp_path, monkeypatch):
     from helpers.grading import course
     from helpers.grading.chapters import CourseError
