@@ -10,7 +10,10 @@ cross the wall, and the check runs in the grader on that. Some inputs are not pl
 - a Keras model given to the function (chapter 02's ``evaluate_accuracy``): its configuration
   and weights, compared by kinds and weights when the grader replays the call;
 - one of the checks' own objects (chapter 07's ``KnownEncoder``, whose embeddings the check
-  chooses): its attributes (wire.CHECK_OBJECTS).
+  chooses; chapter 08's cost function ``StepCosts``): its attributes (wire.CHECK_OBJECTS);
+- a variable and an optimizer that chapter 08's check passes to ``train_step`` twenty times:
+  the optimizer crosses as its configuration, and each later call is given the very objects
+  the earlier one left (Call.links), so the optimizer's state lives where the steps are taken.
 
 For each, the verdict and the message must be those of the same test cell run directly on the
 learner's function, as it was in the learner's kernel, for the solution and common wrong
@@ -89,6 +92,24 @@ CASES = {
             ],
         },
     ),
+    "train_step": (
+        "08_style_transfer",
+        "checks.check_train_step(train_step)\n"
+        "for case in checks.random_step_cases(seed=3, count=1):\n"
+        "    checks.compare_train_step(train_step, case)\n",
+        {
+            "no clipping": [
+                ("    generated.assign(tf.clip_by_value(generated, 0.0, 1.0))", "    pass")
+            ],
+            "returns the costs after the step": [
+                ("    return J, J_content, J_style", "    return compute_costs(generated)")
+            ],
+            "climbs the gradient": [("[(grad, generated)]", "[(-grad, generated)]")],
+            "a new optimizer of its own": [
+                ("optimizer.apply_gradients(", "keras.optimizers.SGD(0.1).apply_gradients(")
+            ],
+        },
+    ),
 }
 WRONG = [
     (function, wrong) for function, (_, _, wrongs) in CASES.items() for wrong in [None, *wrongs]
@@ -123,13 +144,15 @@ def plans():
 
 def _judged_outside(plan, function) -> judge.Verdict:
     """The verdict when `function` runs as the sandbox's runner calls it, through the wire."""
-    results = {}
+    results, live = {}, {}
     for call in plan.calls:
         args, kwargs = wire.decode(call.args, plan.arrays), wire.decode(call.kwargs, plan.arrays)
+        answer.pass_on(call.links, args, kwargs, live)
         try:
             message, out, _ = answer.answer(function, args, kwargs)
         except Exception as error:  # noqa: BLE001
             message, out = answer.failure(error), {}
+        live[call.index] = (args, kwargs)
         ((message, arrays),) = wire.unpack_all(wire.pack(message, out))
         results[call.index] = (message, arrays)
     return judge.judge(plan, judge.Produced(results, {}, {}, 0.0))["test"]
@@ -157,6 +180,9 @@ def test_each_cell_is_judged_outside_the_kernel(plans):
     # The model and the encoder crossed as a model and as a check's object.
     assert "m" in plans["evaluate_accuracy"].calls[0].args["l"][0]
     assert plans["verify"].calls[0].args["l"][3]["x"][0] == "KnownEncoder"
+    # The twenty steps of check_train_step pass on the variable and the optimizer.
+    steps = [call for call in plans["train_step"].calls if call.links]
+    assert len(steps) == 19 and steps[0].links == {"0": [1, "0"], "2": [1, "2"]}
 
 
 @pytest.mark.parametrize("name, wrong", WRONG)

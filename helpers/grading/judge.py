@@ -61,6 +61,10 @@ class Call:
     args: object  # encoded (wire.encode) form
     kwargs: object
     index: int = 0
+    # {position ("0", "1", ... or "k:name"): [index of an earlier call, its position]}: an
+    # argument that is the same stateful object (a variable, an optimizer) as one an earlier
+    # call of the cell was given. The sandbox passes its own object on, as the kernel would.
+    links: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -90,19 +94,36 @@ def _imports_namespace(imports: str) -> dict:
     return namespace
 
 
+def _positions(args, kwargs) -> list[tuple[str, object]]:
+    return [(str(i), a) for i, a in enumerate(args)] + [(f"k:{k}", v) for k, v in kwargs.items()]
+
+
+def _stateful(value) -> bool:
+    """A variable or an optimizer: objects a function changes that a check passes on."""
+    return wire.tensor_kind(value) == "v" or keras_models.is_optimizer(value)
+
+
 class _Recorder:
-    def __init__(self, name, function, log):
-        self.__name__, self.function, self.log = name, function, log
+    def __init__(self, name, function, log, seen):
+        self.__name__, self.function, self.log, self.seen = name, function, log, seen
 
     def __call__(self, *args, **kwargs):
         arrays: dict = {}
         form = (wire.encode(list(args), arrays), wire.encode(kwargs, arrays))
         # Copies: the call may change its arguments in place, and these are its inputs.
         arrays = {name: np.array(array, copy=True) for name, array in arrays.items()}
+        links = {
+            position: list(self.seen[id(value)][:2])
+            for position, value in _positions(args, kwargs)
+            if _stateful(value) and id(value) in self.seen
+        }
         # The result must cross the wall too; kept, as the sandbox would send it, for the
         # dry run of `plan` (the cell judged on the solutions' own results).
         message, out, result = answer.answer(self.function, list(args), kwargs)
-        self.log.append((self.__name__, form, arrays, (message, out)))
+        for position, value in _positions(args, kwargs):
+            if _stateful(value):  # the object itself is kept, so that its id stays its own
+                self.seen[id(value)] = (len(self.log), position, value)
+        self.log.append((self.__name__, form, arrays, (message, out), links))
         return result
 
 
@@ -128,10 +149,10 @@ def plan(source_nb: nbformat.NotebookNode) -> Plan:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
-        grade_id, log = meta["grade_id"], []
+        grade_id, log, seen = meta["grade_id"], [], {}
         local = dict(namespace)
         for name in functions:
-            local[name] = _Recorder(name, namespace[name], log)
+            local[name] = _Recorder(name, namespace[name], log, seen)
         try:
             exec(compile(cell.source, grade_id, "exec"), local)
         except Exception as error:  # noqa: BLE001 (anything: the cell then stays in the kernel)
@@ -141,13 +162,13 @@ def plan(source_nb: nbformat.NotebookNode) -> Plan:
             fallback[grade_id] = "it calls none of the learner's functions"
             continue
         cell_calls, cell_arrays, solved, given = [], {}, {}, {}
-        for name, (args, kwargs), call_arrays, sent in log:
+        for name, (args, kwargs), call_arrays, sent, links in log:
             index = len(calls) + len(cell_calls)
             renamed = {key: f"c{index}_{key}" for key in call_arrays}
             cell_arrays.update({renamed[key]: value for key, value in call_arrays.items()})
-            cell_calls.append(
-                Call(grade_id, name, _rename(args, renamed), _rename(kwargs, renamed), index)
-            )
+            links = {at: [len(calls) + earlier, where] for at, (earlier, where) in links.items()}
+            cell_calls.append(Call(grade_id, name, _rename(args, renamed),
+                                   _rename(kwargs, renamed), index, links))  # fmt: skip
             solved[index] = sent
             given[index] = list(call_arrays.values())
         # Dry run: the cell judged on the solutions' own results, as they come back from the
@@ -334,11 +355,26 @@ class _Replayer:
         self.__name__ = name
         self.calls, self.produced, self.arrays = calls, produced, arrays
 
+    def _left(self, earlier: int, position: str):
+        """The argument at `position` of call `earlier` as the learner's function left it."""
+        if earlier not in self.produced.results or "after" not in self.produced.results[earlier][0]:
+            raise NotGraded(f"{self.__name__} was given an object an earlier call did not return")
+        message, arrays = self.produced.results[earlier]
+        try:
+            return _get(wire.decode(message["after"], arrays), position)
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise NotGraded(
+                f"{self.__name__}: the grader cannot read an earlier call's arguments"
+            ) from None
+
     def __call__(self, *args, **kwargs):
         if not self.calls:
             raise NotGraded(f"{self.__name__} was called more often than when the grader recorded")
         call = self.calls.pop(0)
         recorded = [wire.decode(call.args, self.arrays), wire.decode(call.kwargs, self.arrays)]
+        for position, (earlier, where) in getattr(call, "links", {}).items():
+            # The sandbox passed on its own object: compare with that object as it was left.
+            _put(recorded, position, self._left(earlier, where))
         if not wire.same(recorded, [list(args), kwargs]):
             raise NotGraded(
                 f"the grader's inputs to {self.__name__} {DIFFERENT_INPUTS}: this "
@@ -367,6 +403,20 @@ class _Replayer:
             _copy_back(given, after_kwargs.get(key) if isinstance(after_kwargs, dict) else None)
         # A scalar loss keeps its gradient with respect to the check's tensors.
         return gradients.stand_in(value, list(args), kwargs, slopes)
+
+
+def _put(pair: list, position: str, value) -> None:
+    """Set the argument at `position` ("0", ... or "k:name") of [args, kwargs]."""
+    if position.startswith("k:"):
+        pair[1][position[2:]] = value
+    else:
+        pair[0][int(position)] = value
+
+
+def _get(pair: list, position: str):
+    if position.startswith("k:"):
+        return pair[1][position[2:]]
+    return pair[0][int(position)]
 
 
 def _copy_back(given, changed) -> None:

@@ -29,7 +29,8 @@ MAX_WEIGHT_BYTES = 16 * 2**20  # larger models cross without weights (rebuilt fr
 ALLOWED_MODULES = frozenset({
     "keras", "keras.layers", "keras.models", "keras.initializers", "keras.regularizers",
     "keras.constraints", "keras.activations", "keras.ops", "keras.src.models.functional",
-    "keras.src.models.sequential", "keras.src.models.model",
+    "keras.src.models.sequential", "keras.src.models.model", "keras.optimizers",
+    "keras.optimizers.schedules",
 })  # fmt: skip
 OPS_MODULES = "keras.src.ops."
 REFUSED_CLASSES = frozenset({"Lambda", "TFSMLayer", "__lambda__", "TorchModuleWrapper",
@@ -184,3 +185,54 @@ def same(a, b) -> bool:
         x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y)
         for x, y in zip(left, right, strict=True)
     )
+
+
+# ------------------------------------------------------------------------------ optimizers
+def is_optimizer(value) -> bool:
+    """Whether `value` is a Keras optimizer (without importing Keras)."""
+    return any(
+        c.__module__.startswith("keras") and c.__name__ == "BaseOptimizer"
+        for c in type(value).__mro__
+    )
+
+
+def encode_optimizer(optimizer) -> str:
+    """An optimizer's configuration (its class and hyperparameters; not its state) as JSON."""
+    import keras
+
+    return json.dumps(keras.optimizers.serialize(optimizer))
+
+
+def rebuild_optimizer(config_text) -> object:
+    """A fresh optimizer from `encode_optimizer`'s JSON (untrusted: Keras' own classes only).
+
+    Raises:
+        ValueError: not an optimizer's configuration.
+    """
+    if not isinstance(config_text, str) or len(config_text) > 100_000:
+        raise ValueError("an optimizer without a readable configuration")
+    try:
+        config = json.loads(config_text)
+    except ValueError:
+        raise ValueError("an optimizer whose configuration is not JSON") from None
+    _check(config)
+    import keras
+
+    try:
+        optimizer = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 (Keras's own message says why)
+        raise ValueError(f"an optimizer Keras could not rebuild ({str(error)[:200]})") from None
+    if not is_optimizer(optimizer):
+        raise ValueError(f"a {type(optimizer).__name__}, not a Keras optimizer")
+    return optimizer
+
+
+def same_optimizer(a, b) -> bool:
+    """Whether two optimizers have the same class and hyperparameters (names aside)."""
+
+    def described(optimizer) -> dict:
+        config = json.loads(encode_optimizer(optimizer))
+        config["config"].pop("name", None)
+        return config
+
+    return described(a) == described(b)

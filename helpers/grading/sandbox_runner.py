@@ -145,11 +145,14 @@ def produce() -> None:
         if error:
             cell_errors[cell["label"]] = error
     send({"kind": "ready", "cell_errors": cell_errors})
+    live: dict = {}  # {call index: (args, kwargs)}, as the call left them
     for call in job["calls"]:
         if call.get("first_of_cell"):
             send({"kind": "cell", "cell": call["cell"]})
+            live.clear()
         args = wire.decode(call["args"], arrays)
         kwargs = wire.decode(call["kwargs"], arrays)
+        answer.pass_on(call.get("links", {}), args, kwargs, live)
         function = namespace.get(call["function"])
         try:
             if function is None:
@@ -161,6 +164,7 @@ def produce() -> None:
             message, out, _ = answer.answer(function, args, kwargs)
         except BaseException as error:  # noqa: BLE001 (a learner may raise anything)
             message, out = answer.failure(error), {}
+        live[call["index"]] = (args, kwargs)
         message = {"kind": "call", "index": call["index"], **message}
         send(message, out)
     send({"kind": "done"})

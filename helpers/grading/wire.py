@@ -8,7 +8,8 @@ and size, so that a learner's result can be wrong but cannot run code in the gra
 A value is None, a bool, an int, a float, a str, a numpy array or scalar, a TensorFlow tensor
 or variable (numeric; it crosses as an array and is rebuilt with ``tf.constant`` or
 ``tf.Variable``, TensorFlow being imported only then), a Keras model (its configuration and
-weights, rebuilt from Keras' own layers only: see keras_models), a Keras symbolic tensor (its
+weights, rebuilt from Keras' own layers only: see keras_models), a Keras optimizer (its
+configuration: a fresh one on the other side, its state stays where it is used), a Keras symbolic tensor (its
 shape and dtype) or a block's graph (see symbolic), one of the checks' own objects named in
 CHECK_OBJECTS (its attributes), or a tuple, list or dict (str keys) of values.
 """
@@ -31,6 +32,7 @@ MAX_STRING = 100_000
 # attributes' values: {tag: (module, class)}. Only these classes are ever rebuilt.
 CHECK_OBJECTS = {
     "KnownEncoder": ("helpers.checks.face_verification", "KnownEncoder"),
+    "StepCosts": ("helpers.checks.style_transfer", "StepCosts"),
 }
 # The tags of a form whose value names an array: numpy array, numpy scalar, tensor, variable.
 ARRAY_KINDS = ("a", "s", "e", "v")
@@ -85,6 +87,8 @@ def encode(value, arrays: dict[str, np.ndarray], depth: int = 0):
     tag = check_object_tag(value)
     if tag:
         return {"x": [tag, encode(vars(value), arrays, depth + 1)]}
+    if keras_models.is_optimizer(value):
+        return {"p": keras_models.encode_optimizer(value)}
     if keras_models.is_model(value):
         try:
             return {"m": keras_models.encode(value, arrays)}
@@ -182,6 +186,8 @@ def decode(form, arrays, budget: list[int] | None = None, depth: int = 0):
             return keras_models.rebuild(item, arrays)
         if kind == "x" and isinstance(item, list) and len(item) == 2 and item[0] in CHECK_OBJECTS:
             return _rebuild_check_object(item[0], decode(item[1], arrays, budget, depth + 1))
+        if kind == "p":
+            return keras_models.rebuild_optimizer(item)
         if kind == "k" and isinstance(item, dict):
             return symbolic.from_spec(item)
         if kind == "o" and type(item) is int:
@@ -243,6 +249,9 @@ def same(a, b) -> bool:
         return both and symbolic.spec(a) == symbolic.spec(b)
     if check_object_tag(a) or check_object_tag(b):
         return type(a) is type(b) and same(vars(a), vars(b))
+    if keras_models.is_optimizer(a) or keras_models.is_optimizer(b):
+        both = keras_models.is_optimizer(a) and keras_models.is_optimizer(b)
+        return both and keras_models.same_optimizer(a, b)
     if keras_models.is_model(a) or keras_models.is_model(b):
         both = keras_models.is_model(a) and keras_models.is_model(b)
         return both and keras_models.same(a, b)
