@@ -8,7 +8,9 @@ cross the wall, and the check runs in the grader on that. Some inputs are not pl
   input crosses as its shape, the block's graph as a model whose layers the grader calls on
   the check's own tensors (symbolic.py);
 - a Keras model given to the function (chapter 02's ``evaluate_accuracy``): its configuration
-  and weights, compared by kinds and weights when the grader replays the call;
+  and weights, compared by kinds and weights when the grader replays the call; a model the
+  function trains (``train_lenet5``) comes back with its new weights, with what the check's
+  stand-in for its ``fit`` counted, and the History crosses as its curves;
 - one of the checks' own objects (chapter 07's ``KnownEncoder``, whose embeddings the check
   chooses; chapter 08's cost function ``StepCosts``): its attributes (wire.CHECK_OBJECTS);
 - a variable and an optimizer that chapter 08's check passes to ``train_step`` twenty times:
@@ -74,6 +76,28 @@ CASES = {
                 )
             ],
             "argmax over the examples": [("verbose=0), axis=1)", "verbose=0), axis=0)")],
+        },
+    ),
+    "train_lenet5": (
+        "02_keras_classics",
+        "checks.check_train_lenet5(train_lenet5)\n",
+        {
+            "one-hot loss for integer labels": [
+                ('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')
+            ],
+            "no validation split": [("        validation_split=0.1,\n", "")],
+            "fits before compiling": [
+                (
+                    "    model.compile(",
+                    "    model.fit(X_train[:1], y_train[:1])\n    model.compile(",
+                )
+            ],
+            "trains on the images twice over": [
+                (
+                    "        X_train,\n        y_train,",
+                    "        np.concatenate([X_train, X_train + 1]),\n        np.concatenate([y_train, y_train]),",
+                )
+            ],
         },
     ),
     "verify": (
@@ -180,6 +204,8 @@ def test_each_cell_is_judged_outside_the_kernel(plans):
     # The model and the encoder crossed as a model and as a check's object.
     assert "m" in plans["evaluate_accuracy"].calls[0].args["l"][0]
     assert plans["verify"].calls[0].args["l"][3]["x"][0] == "KnownEncoder"
+    # The model given to train_lenet5 carries the check's guard on its fit.
+    assert "fit" in plans["train_lenet5"].calls[0].args["l"][0]["m"]
     # The twenty steps of check_train_step pass on the variable and the optimizer.
     steps = [call for call in plans["train_step"].calls if call.links]
     assert len(steps) == 19 and steps[0].links == {"0": [1, "0"], "2": [1, "2"]}

@@ -14,6 +14,7 @@ random cases (:func:`random_output_shape_cases`, :func:`random_architectures`).
 from __future__ import annotations
 
 import gc
+import hashlib
 import inspect
 import math
 import numbers
@@ -682,11 +683,14 @@ def digits_case(seed: int, rename_classes: bool = False) -> DigitsCase:
     )
 
 
-def _rows(X) -> list[bytes]:
-    return [row.tobytes() for row in np.ascontiguousarray(X, dtype=np.float32)]
+def _row_digests(X) -> np.ndarray:
+    """One 64-bit digest per example of X (its float32 bytes), sorted: int64 (N,)."""
+    rows = np.ascontiguousarray(X, dtype=np.float32).reshape(len(X), -1)
+    digests = [hashlib.blake2b(row.tobytes(), digest_size=8).digest() for row in rows]
+    return np.sort(np.frombuffer(b"".join(digests), dtype=np.int64))
 
 
-class _FitGuard:
+class FitGuard:
     """Stands in for ``model.fit`` while the learner's function runs.
 
     Before each call it checks that the model is compiled, that the data are arrays whose
@@ -697,13 +701,23 @@ class _FitGuard:
     around it (``keras.Model.fit(model, ...)``, ``train_on_batch``, a loop of its own) is
     caught by the hidden case instead: its classes are renamed, and only X_train and y_train
     can teach the new names.
+
+    The grader gives it, on the model, to a learner's function in the sandbox: it crosses as
+    the attributes named in ``crossing`` (helpers.grading.wire.CHECK_OBJECTS) and is attached
+    to the model there again; what it counted comes back.
     """
 
-    def __init__(self, model, X_train: np.ndarray, start: float, budget: float):
-        self.fit, self.model, self.start, self.budget = model.fit, model, start, budget
-        self.allowed = set(_rows(X_train))
-        self.image_shape = X_train.shape[1:]
-        self.calls, self.over_budget = 0, False
+    crossing = ("budget", "image_shape", "allowed", "calls", "over_budget", "seconds")
+
+    def __init__(self, X_train: np.ndarray, budget: float):
+        self.budget, self.image_shape = budget, tuple(X_train.shape[1:])
+        self.allowed = _row_digests(X_train)
+        self.calls, self.over_budget, self.seconds = 0, False, 0.0
+
+    def attach(self, model) -> None:
+        """Stand in for ``model.fit`` from now on; the time budget starts now."""
+        self.fit, self.model, self.start = model.fit, model, time.perf_counter()
+        model.fit = self
 
     def _given_only(self, X, what: str) -> None:
         if not isinstance(X, np.ndarray):
@@ -713,7 +727,9 @@ class _FitGuard:
             )
         if X.shape[1:] != self.image_shape:
             raise CheckFailed(f"train_lenet5 passed {what} of shape {X.shape} to model.fit; the training images have shape (N, *{self.image_shape}).")  # fmt: skip
-        foreign = sum(row not in self.allowed for row in _rows(X))
+        digests = _row_digests(X)
+        at = np.minimum(np.searchsorted(self.allowed, digests), len(self.allowed) - 1)
+        foreign = int(np.sum(self.allowed[at] != digests)) if len(self.allowed) else len(X)
         if foreign:
             raise CheckFailed(
                 f"train_lenet5 passed model.fit {foreign:,} examples ({what}) that are not in "
@@ -753,7 +769,10 @@ class _FitGuard:
         bar = Progress(epochs, "training a fresh LeNet-5 with your train_lenet5")
         arguments["callbacks"] = [*(arguments.get("callbacks") or []), Budget(), bar.keras_callback()]  # fmt: skip
         self.calls += 1
-        return self.fit(**arguments)
+        try:
+            return self.fit(**arguments)
+        finally:
+            self.seconds = time.perf_counter() - self.start
 
 
 def _test_accuracy(model, case: DigitsCase) -> float:
@@ -794,9 +813,8 @@ def _train_lenet5(train_lenet5: Callable, case: DigitsCase) -> tuple[float, floa
     k.utils.set_random_seed(case.seed)
     # The reference LeNet-5, not the learner's lenet5: this exercise is graded on its own.
     model = reference_model((32, 32, 1), lenet5_layers())
-    start = time.perf_counter()
-    guard = _FitGuard(model, case.X_train, start, TRAINING_BUDGET_SECONDS)
-    model.fit = guard
+    guard = FitGuard(case.X_train, TRAINING_BUDGET_SECONDS)
+    guard.attach(model)
     try:
         history = call_learner(train_lenet5, model, case.X_train, case.y_train, name=name,
                                case=case.describe())  # fmt: skip
@@ -813,7 +831,7 @@ def _train_lenet5(train_lenet5: Callable, case: DigitsCase) -> tuple[float, floa
         ) from error
     finally:
         del model.fit  # the model's own fit again
-    seconds = time.perf_counter() - start
+    seconds = guard.seconds  # from the call's start to the end of its last fit
     if guard.calls == 0:
         raise CheckFailed(
             f"{name} did not call fit on the model it was given: compile and fit `model`, "

@@ -34,15 +34,46 @@ def answer(
         Exception: whatever the function raised (`failure` describes it).
     """
     out: dict = {}
+    before = _snapshot([list(args), kwargs])
     result, slopes = gradients.call(function, args, kwargs)
     message = {
         "value": wire.encode(symbolic.capture(result, args, kwargs), out),
-        "after": wire.encode([list(args), kwargs], out),
+        # An array the call did not change is not sent back (training data can be large).
+        "after": wire.encode(_unchanged_marked([list(args), kwargs], before), out),
     }
     if slopes is not None:
         message["gradients"] = wire.encode(slopes, out)
     # Copies: the caller may hold the message while later calls change these arrays in place.
     return message, {name: np.array(a, copy=True) for name, a in out.items()}, result
+
+
+def _snapshot(value):
+    """Copies of the numpy arrays in `value`, in the same structure (None elsewhere)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list | tuple):
+        return [_snapshot(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _snapshot(item) for key, item in value.items()}
+    return None
+
+
+def _unchanged_marked(value, before):
+    """`value` with each array equal to its `_snapshot` copy replaced by wire.UNCHANGED."""
+    if isinstance(value, np.ndarray) and isinstance(before, np.ndarray):
+        if (
+            value.shape == before.shape
+            and value.dtype == before.dtype
+            and np.array_equal(value, before, equal_nan=value.dtype.kind in "fc")
+        ):
+            return wire.UNCHANGED
+        return value
+    if isinstance(value, list | tuple) and isinstance(before, list) and len(value) == len(before):
+        items = [_unchanged_marked(item, old) for item, old in zip(value, before, strict=True)]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict) and isinstance(before, dict):
+        return {key: _unchanged_marked(item, before.get(key)) for key, item in value.items()}
+    return value
 
 
 def failure(error: BaseException) -> dict:

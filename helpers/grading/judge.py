@@ -223,9 +223,11 @@ def _nudged(message: dict, arrays: dict, inputs: list[np.ndarray]) -> tuple[dict
 def _rename(form, renamed):
     """The encoded form with its array names replaced (calls share one .npz)."""
     if isinstance(form, dict) and set(form) == {"m"} and isinstance(form["m"], dict):
-        weights = form["m"].get("weights")
-        return {"m": {**form["m"], "weights": None if weights is None else
-                      [renamed[name] for name in weights]}}  # fmt: skip
+        weights, model = form["m"].get("weights"), dict(form["m"])
+        model["weights"] = None if weights is None else [renamed[name] for name in weights]
+        if "fit" in model:
+            model["fit"] = _rename(model["fit"], renamed)
+        return {"m": model}
     if isinstance(form, dict):
         return {
             key: (renamed[value] if key in wire.ARRAY_KINDS else _rename(value, renamed))
@@ -424,9 +426,11 @@ def _copy_back(given, changed) -> None:
         # A model the learner's function trained: the check sees its new weights.
         if [w.shape for w in given.get_weights()] == [w.shape for w in changed.get_weights()]:
             given.set_weights(changed.get_weights())
+        # And the check's stand-in for its fit, what it counted.
+        _copy_back(vars(given).get("fit"), vars(changed).get("fit"))
     elif wire.check_object_tag(given) and type(given) is type(changed):
         # A check's object the learner's function used (an encoder counts its calls).
-        for key, value in vars(changed).items():
+        for key, value in wire.crossing_state(changed).items():
             if key in vars(given):
                 setattr(given, key, value)
     elif wire.tensor_kind(given) == "v" and wire.tensor_kind(changed):

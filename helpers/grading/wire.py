@@ -11,7 +11,8 @@ or variable (numeric; it crosses as an array and is rebuilt with ``tf.constant``
 weights, rebuilt from Keras' own layers only: see keras_models), a Keras optimizer (its
 configuration: a fresh one on the other side, its state stays where it is used), a Keras symbolic tensor (its
 shape and dtype) or a block's graph (see symbolic), one of the checks' own objects named in
-CHECK_OBJECTS (its attributes), or a tuple, list or dict (str keys) of values.
+CHECK_OBJECTS (its attributes; a model carries the check's stand-in for its ``fit``), a Keras
+History (its curves), or a tuple, list or dict (str keys) of values.
 """
 
 from __future__ import annotations
@@ -33,7 +34,15 @@ MAX_STRING = 100_000
 CHECK_OBJECTS = {
     "KnownEncoder": ("helpers.checks.face_verification", "KnownEncoder"),
     "StepCosts": ("helpers.checks.style_transfer", "StepCosts"),
+    "FitGuard": ("helpers.checks.keras_classics", "FitGuard"),
 }
+
+
+class Unchanged:
+    """In the arguments sent back after a call: an array the call left as it was given."""
+
+
+UNCHANGED = Unchanged()
 # The tags of a form whose value names an array: numpy array, numpy scalar, tensor, variable.
 ARRAY_KINDS = ("a", "s", "e", "v")
 
@@ -84,22 +93,55 @@ def encode(value, arrays: dict[str, np.ndarray], depth: int = 0):
         except Exception as error:  # noqa: BLE001 (a graph Keras cannot describe)
             raise Unencodable(f"a Keras graph that cannot be described: {error}") from None
         return {"g": {"model": model, "value": encode(value.value, arrays, depth + 1)}}
+    if value is UNCHANGED:
+        return {"n": 0}
     tag = check_object_tag(value)
     if tag:
-        return {"x": [tag, encode(vars(value), arrays, depth + 1)]}
+        return {"x": [tag, encode(crossing_state(value), arrays, depth + 1)]}
     if keras_models.is_optimizer(value):
         return {"p": keras_models.encode_optimizer(value)}
+    if _is_history(value):
+        state = {"history": value.history, "params": value.params, "epoch": value.epoch}
+        return {"h": encode(state, arrays, depth + 1)}
     if keras_models.is_model(value):
         try:
-            return {"m": keras_models.encode(value, arrays)}
+            form = keras_models.encode(value, arrays)
         except Exception as error:  # noqa: BLE001 (a model Keras cannot describe)
             raise Unencodable(f"a Keras model that cannot be described: {error}") from None
+        guard = vars(value).get("fit")  # a check's stand-in for model.fit goes with the model
+        if check_object_tag(guard):
+            form["fit"] = encode(guard, arrays, depth + 1)
+        return {"m": form}
     if isinstance(value, tuple | list):
         items = [encode(item, arrays, depth + 1) for item in value]
         return {"t" if isinstance(value, tuple) else "l": items}
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
         return {"d": [[key, encode(item, arrays, depth + 1)] for key, item in value.items()]}
     raise Unencodable(f"a {type(value).__name__}")
+
+
+def crossing_state(value) -> dict:
+    """The attributes of a check's object that cross: those its class names, or all."""
+    names = getattr(type(value), "crossing", None)
+    state = vars(value)
+    return {name: state[name] for name in names} if names else dict(state)
+
+
+def _is_history(value) -> bool:
+    kind = type(value)
+    return kind.__name__ == "History" and kind.__module__.startswith("keras")
+
+
+def _rebuild_history(state) -> object:
+    import keras
+
+    if not (isinstance(state, dict) and isinstance(state.get("history"), dict)):
+        raise ValueError("a History the grader cannot read")
+    history = keras.callbacks.History()
+    history.history = state["history"]
+    history.params = state.get("params") if isinstance(state.get("params"), dict) else {}
+    history.epoch = state.get("epoch") if isinstance(state.get("epoch"), list) else []
+    return history
 
 
 def check_object_tag(value) -> str | None:
@@ -120,6 +162,9 @@ def _rebuild_check_object(tag: str, state) -> object:
         key.isidentifier() and not key.startswith("__") for key in state
     ):
         raise ValueError(f"a {name} whose attributes the grader cannot read")
+    names = getattr(cls, "crossing", None)
+    if names and set(state) != set(names):
+        raise ValueError(f"a {name} whose attributes are not its own")
     value = cls.__new__(cls)
     vars(value).update(state)
     return value
@@ -183,7 +228,17 @@ def decode(form, arrays, budget: list[int] | None = None, depth: int = 0):
                 raise ValueError("a tensor of a dtype that is not numeric")
             return _rebuild_tensor(kind, array)
         if kind == "m" and isinstance(item, dict):
-            return keras_models.rebuild(item, arrays)
+            model = keras_models.rebuild(item, arrays)
+            if "fit" in item:
+                guard = decode(item["fit"], arrays, budget, depth + 1)
+                if not (check_object_tag(guard) and hasattr(guard, "attach")):
+                    raise ValueError("a model whose fit is not the check's")
+                guard.attach(model)
+            return model
+        if kind == "n" and item == 0:
+            return UNCHANGED
+        if kind == "h":
+            return _rebuild_history(decode(item, arrays, budget, depth + 1))
         if kind == "x" and isinstance(item, list) and len(item) == 2 and item[0] in CHECK_OBJECTS:
             return _rebuild_check_object(item[0], decode(item[1], arrays, budget, depth + 1))
         if kind == "p":
@@ -248,7 +303,7 @@ def same(a, b) -> bool:
         both = symbolic.is_symbolic(a) and symbolic.is_symbolic(b)
         return both and symbolic.spec(a) == symbolic.spec(b)
     if check_object_tag(a) or check_object_tag(b):
-        return type(a) is type(b) and same(vars(a), vars(b))
+        return type(a) is type(b) and same(crossing_state(a), crossing_state(b))
     if keras_models.is_optimizer(a) or keras_models.is_optimizer(b):
         both = keras_models.is_optimizer(a) and keras_models.is_optimizer(b)
         return both and keras_models.same_optimizer(a, b)
