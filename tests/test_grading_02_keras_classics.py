@@ -68,9 +68,8 @@ def test_the_long_trainings_show_one_progress_line_each(graded):
     done = r"\[#{20}\] 4/4 epochs, \d+:\d\d elapsed, done \| loss [\d.]+"
     [line] = progress_lines(training)
     assert re.fullmatch(rf"training LeNet-5 {done}", line), line
-    # The visible check, then the hidden case: each trains a fresh LeNet-5 with one bar.
-    lines = progress_lines(check)
-    assert len(lines) == 2, lines
-    for line in lines:
-        assert re.fullmatch(rf"training a fresh LeNet-5 with your train_lenet5 {done}", line), line
+    # The visible check trains a fresh LeNet-5 with one bar; the hidden case is not in the
+    # kernel at all (the learner's function trains for it in the grader's sandboxed process).
+    [line] = progress_lines(check)
+    assert re.fullmatch(rf"training a fresh LeNet-5 with your train_lenet5 {done}", line), line
     assert "Epoch 1/" not in stdout_text(graded.autograded("solved"))
