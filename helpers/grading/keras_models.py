@@ -124,6 +124,16 @@ def _check(node, depth: int = 0, budget: list[int] | None = None) -> None:
             _check(value, depth + 1, budget)
 
 
+def _parsed(config_text: str, what: str):
+    """The JSON configuration, checked to name Keras' own objects only (see `_check`)."""
+    try:
+        config = json.loads(config_text)
+    except ValueError:
+        raise ValueError(f"{what} whose configuration is not JSON") from None
+    _check(config)
+    return config
+
+
 def rebuild(form: dict, arrays: dict[str, np.ndarray]):
     """The model that `encode` turned into `form` (untrusted), rebuilt in safe mode.
 
@@ -142,11 +152,7 @@ def rebuild(form: dict, arrays: dict[str, np.ndarray]):
         isinstance(names, list) and all(isinstance(n, str) and n in arrays for n in names)
     ):
         raise ValueError("a model whose weights are missing")
-    try:
-        config = json.loads(config_text)
-    except ValueError:
-        raise ValueError("a model whose configuration is not JSON") from None
-    _check(config)
+    config = _parsed(config_text, "a model")
     import keras
 
     try:
@@ -211,11 +217,7 @@ def rebuild_optimizer(config_text) -> object:
     """
     if not isinstance(config_text, str) or len(config_text) > 100_000:
         raise ValueError("an optimizer without a readable configuration")
-    try:
-        config = json.loads(config_text)
-    except ValueError:
-        raise ValueError("an optimizer whose configuration is not JSON") from None
-    _check(config)
+    config = _parsed(config_text, "an optimizer")
     import keras
 
     try:

@@ -101,17 +101,12 @@ def capture(result, args: list, kwargs: dict):
     outputs: list = []
 
     def mark(value):
-        if is_symbolic(value):
-            outputs.append(value)
-            return Output(len(outputs) - 1)
-        if isinstance(value, list | tuple):
-            items = [mark(item) for item in value]
-            return tuple(items) if isinstance(value, tuple) else items
-        if isinstance(value, dict):
-            return {key: mark(item) for key, item in value.items()}
-        return value
+        if not is_symbolic(value):
+            return value
+        outputs.append(value)
+        return Output(len(outputs) - 1)
 
-    structure = mark(result)
+    structure = _map_leaves(result, mark)
     inputs = symbolic_leaves([list(args), kwargs])
     if not outputs or not inputs:
         return result
@@ -151,15 +146,20 @@ def inline(graph: Graph, args: list, kwargs: dict):
     outputs = keras.tree.flatten(model._run_through_graph(inputs, operation_fn=lambda op: op))
 
     def fill(value):
-        if isinstance(value, Output):
-            if not 0 <= value.index < len(outputs):
-                raise ValueError("a block result that names an output its graph does not have")
-            return outputs[value.index]
-        if isinstance(value, list | tuple):
-            items = [fill(item) for item in value]
-            return tuple(items) if isinstance(value, tuple) else items
-        if isinstance(value, dict):
-            return {key: fill(item) for key, item in value.items()}
-        return value
+        if not isinstance(value, Output):
+            return value
+        if not 0 <= value.index < len(outputs):
+            raise ValueError("a block result that names an output its graph does not have")
+        return outputs[value.index]
 
-    return fill(graph.value)
+    return _map_leaves(graph.value, fill)
+
+
+def _map_leaves(value, function):
+    """`value` with `function` applied to each leaf of its lists, tuples and dicts."""
+    if isinstance(value, list | tuple):
+        items = [_map_leaves(item, function) for item in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        return {key: _map_leaves(item, function) for key, item in value.items()}
+    return function(value)
