@@ -278,10 +278,15 @@ def test_wire_refuses_pickles_and_objects():
         {"x": ["KnownEncoder", {"__class__": 1}]},  # a dunder attribute
         {"g": {"model": {"config": "{}", "weights": None}, "value": {"o": 0}}},  # no model
         {"o": "0"},  # an output marker that is not an index
+        {"p": '{"module": "os", "class_name": "system", "config": {"command": "sh"}}'},
+        {"p": '{"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}}'},
+        {"h": {"l": []}},  # a History that is not a dict of curves
+        {"x": ["FitGuard", {"d": [["calls", 1]]}]},  # a check object missing its attributes
     ],
 )
 def test_wire_refuses_forged_symbolic_inputs_graphs_and_check_objects(form):
-    """The forms the sandbox may send for Keras blocks and the checks' objects are untrusted."""
+    """The forms the sandbox may send for Keras blocks, optimizers, Histories and the checks'
+    objects are untrusted: each forgery is a ValueError (the learner's own cell fails)."""
     with pytest.raises(ValueError):
         wire.decode(form, {})
 
