@@ -235,3 +235,13 @@ def test_a_scheduler_address_connects_to_that_cluster():
             assert client.submit(sum, [1, 2]).result() == 3
         finally:
             client.close()
+
+
+def test_the_largest_submissions_are_graded_first():
+    from helpers.grading.parallel import SubmissionJob, largest_first
+
+    def job(student, size):
+        return SubmissionJob("01_convolution", student, {"a.ipynb": b"x" * size}, student)
+
+    jobs = [job("blank", 10), job("solved", 300), job("partial", 100), job("blank_2", 10)]
+    assert [j.student for j in largest_first(jobs)] == ["solved", "partial", "blank", "blank_2"]

@@ -25,6 +25,7 @@ report (:mod:`helpers.grading.report`) reads the result files.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import hashlib
 import json
@@ -32,7 +33,6 @@ import os
 import re
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -220,15 +220,46 @@ def autograde_here(root: Path, chapter: str, student: str, db_url: str,
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log
 
-    if not os.environ.get("PATH", "").startswith(str(Path(sys.executable).parent)):
-        os.environ["PATH"] = course.environment_with_venv_on_path()["PATH"]  # for alembic
+    _venv_on_path()
     config = nbgrader_config(root, db_url, nbgrader_args)
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = chapter, student
     app = Autograde(coursedir=coursedir, config=config)
     app.force, app.create_student = True, True
+    # nbgrader starts from the current directory, which must exist: a worker started while
+    # the coordinator released the chapter in a scratch folder (since removed) may be there.
+    os.chdir(root)
     outcome = capture_log(app)
     return (0 if outcome["success"] else 1), outcome.get("log", "") + outcome.get("error", "")
+
+
+def generate_here(root: Path, chapter: str, db_url: str) -> None:
+    """``nbgrader generate_assignment CHAPTER --force`` in this process (no new nbgrader
+    process to start and import: the coordinator does this before any job can start).
+
+    Raises:
+        CourseError: nbgrader could not release the chapter (its log says why).
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+
+    _venv_on_path()
+    config = nbgrader_config(root, db_url)
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = chapter
+    app = GenerateAssignment(coursedir=coursedir, config=config)
+    app.force = True
+    outcome = capture_log(app)
+    if not outcome["success"]:
+        log = (outcome.get("log", "") + outcome.get("error", "")).strip().splitlines()[-15:]
+        raise CourseError(f"nbgrader could not release {chapter}:\n" + "\n".join(log))
+
+
+def _venv_on_path() -> None:
+    """nbgrader runs alembic (the gradebook's migrations) from PATH: the venv's first."""
+    if not os.environ.get("PATH", "").startswith(str(Path(sys.executable).parent)):
+        os.environ["PATH"] = course.environment_with_venv_on_path()["PATH"]
 
 
 def nbgrader_config(root: Path, db_url: str, nbgrader_args=()):
@@ -304,13 +335,7 @@ def make_template(root: Path, chapter: str, scratch: Path) -> CourseTemplate:
         scratch: an empty folder to build the copy in.
     """
     copied = course.copy_chapter(chapter, scratch, root)
-    db_url = f"sqlite:///{copied.root / 'gradebook.db'}"
-    subprocess.run(
-        [*course.nbgrader_command(), "generate_assignment", chapter, "--force",
-         f"--CourseDirectory.db_url={db_url}"],
-        cwd=copied.root, env=course.environment_with_venv_on_path(), capture_output=True,
-        check=True,
-    )  # fmt: skip
+    generate_here(copied.root, chapter, f"sqlite:///{copied.root / 'gradebook.db'}")
     files = {"nbgrader_config.py": (copied.root / "nbgrader_config.py").read_bytes()}
     files["gradebook.db"] = (copied.root / "gradebook.db").read_bytes()
     # The judge's plan, recorded here once instead of once per submission.
@@ -494,6 +519,7 @@ def autograde_class(
             skipped.append(student)
         else:
             jobs.append(job)
+    jobs = largest_first(jobs)
     outcome = {"graded": [], "skipped": skipped, "failed": {}, "set_aside": set_aside,
                "grader_errors": {}, "seconds": 0.0}  # fmt: skip
     if skipped:
@@ -502,23 +528,25 @@ def autograde_class(
         print(f"Nothing left to grade for {chapter}.")
         outcome["seconds"] = time.perf_counter() - start
         return outcome
-    with tempfile.TemporaryDirectory(prefix="grading-template-") as scratch:
-        template = make_template(root, chapter, Path(scratch) / "course")
     own_client = client is None
-    if own_client:
-        client, where = connect(scheduler, workers)
-    else:
-        where = "the given Dask client"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as starter:
+        # The cluster's workers start while the chapter is released and its plan recorded.
+        starting = starter.submit(connect, scheduler, workers) if own_client else None
+        try:
+            with tempfile.TemporaryDirectory(prefix="grading-template-") as scratch:
+                template = make_template(root, chapter, Path(scratch) / "course")
+        except BaseException:
+            if starting is not None:
+                _close(starting.result()[0])
+            raise
+        client, where = starting.result() if starting else (client, "the given Dask client")
     print(f"Grading {len(jobs)} submission(s) of {chapter} on {where}; gradebook "
           f"{gradebook.shown(db_url)}")  # fmt: skip
     try:
         _run_jobs(client, template, jobs, root, chapter, db_url, course_id, outcome, on_recorded)
     finally:
         if own_client:
-            cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            _close(client)
     _record_failures(root, chapter, set_aside)
     outcome["seconds"] = time.perf_counter() - start
     print(f"Graded {len(outcome['graded'])} submission(s) of {chapter} in "
@@ -534,6 +562,23 @@ def autograde_class(
             f"First, {first[0]}: {first[1]}"
         )
     return outcome
+
+
+def largest_first(jobs: list[SubmissionJob]) -> list[SubmissionJob]:
+    """The jobs, largest submission (bytes of its files) first, in a stable order.
+
+    A written notebook usually takes longer to grade than a blank one, and a long job started
+    last keeps one worker busy while the others wait: the longest first shortens that tail.
+    """
+    return sorted(jobs, key=lambda job: -sum(len(data) for data in job.files.values()))
+
+
+def _close(client) -> None:
+    """Close a client and the local cluster it started."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _record_failures(root: Path, chapter: str, set_aside: dict[str, str]) -> None:
