@@ -92,14 +92,19 @@ def pass_on(links: dict, args: list, kwargs: dict, live: dict) -> None:
         live: {call index: (args, kwargs)} of the earlier calls of the cell, as they left them.
     """
 
-    def at(pair, position):
-        return pair[1][position[2:]] if position.startswith("k:") else pair[0][int(position)]
-
     for position, (earlier, where) in links.items():
-        if earlier not in live:
-            continue
-        value = at(live[earlier], where)
-        if position.startswith("k:"):
-            kwargs[position[2:]] = value
-        else:
-            args[int(position)] = value
+        if earlier in live:
+            put_argument([args, kwargs], position, argument_at(live[earlier], where))
+
+
+def argument_at(pair, position: str):
+    """The argument at `position` ("0", "1", ... or "k:name") of (args, kwargs)."""
+    return pair[1][position[2:]] if position.startswith("k:") else pair[0][int(position)]
+
+
+def put_argument(pair, position: str, value) -> None:
+    """Set the argument at `position` of [args, kwargs] (both changed in place)."""
+    if position.startswith("k:"):
+        pair[1][position[2:]] = value
+    else:
+        pair[0][int(position)] = value

@@ -363,7 +363,7 @@ class _Replayer:
             raise NotGraded(f"{self.__name__} was given an object an earlier call did not return")
         message, arrays = self.produced.results[earlier]
         try:
-            return _get(wire.decode(message["after"], arrays), position)
+            return answer.argument_at(wire.decode(message["after"], arrays), position)
         except (KeyError, IndexError, TypeError, ValueError):
             raise NotGraded(
                 f"{self.__name__}: the grader cannot read an earlier call's arguments"
@@ -376,7 +376,7 @@ class _Replayer:
         recorded = [wire.decode(call.args, self.arrays), wire.decode(call.kwargs, self.arrays)]
         for position, (earlier, where) in getattr(call, "links", {}).items():
             # The sandbox passed on its own object: compare with that object as it was left.
-            _put(recorded, position, self._left(earlier, where))
+            answer.put_argument(recorded, position, self._left(earlier, where))
         if not wire.same(recorded, [list(args), kwargs]):
             raise NotGraded(
                 f"the grader's inputs to {self.__name__} {DIFFERENT_INPUTS}: this "
@@ -405,20 +405,6 @@ class _Replayer:
             _copy_back(given, after_kwargs.get(key) if isinstance(after_kwargs, dict) else None)
         # A scalar loss keeps its gradient with respect to the check's tensors.
         return gradients.stand_in(value, list(args), kwargs, slopes)
-
-
-def _put(pair: list, position: str, value) -> None:
-    """Set the argument at `position` ("0", ... or "k:name") of [args, kwargs]."""
-    if position.startswith("k:"):
-        pair[1][position[2:]] = value
-    else:
-        pair[0][int(position)] = value
-
-
-def _get(pair: list, position: str):
-    if position.startswith("k:"):
-        return pair[1][position[2:]]
-    return pair[0][int(position)]
 
 
 def _copy_back(given, changed) -> None:
