@@ -14,9 +14,12 @@ machine during each, so that a figure taken on a shared machine can be judged.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -63,6 +66,18 @@ def timed(label: str, grade) -> tuple[float, float, tuple[float, float]]:
     return wall, cpu, (load_before, os.getloadavg()[0])
 
 
+def graded_seconds(root: Path) -> list[float]:
+    """Seconds each submission spent in its sandboxes (kernel, then functions and judge), as
+    the grader's note for the instructor says ("graded in 14.2 s (kernel ...)")."""
+    seconds = []
+    for path in sorted((Path(root) / "grading_notes" / CHAPTER).glob("*.json")):
+        for note in json.loads(path.read_text()):
+            found = re.match(r"graded in ([0-9.]+) s", note)
+            if found:
+                seconds.append(float(found.group(1)))
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -79,15 +94,17 @@ def main() -> None:
                     lambda: parallel.autograde_class(parallel_root, CHAPTER,
                                                      workers=args.workers))  # fmt: skip
         # Both graders must give every student the same points.
+        per_job = {"serial": graded_seconds(serial_root), "parallel": graded_seconds(parallel_root)}
         same = gradebook_rows(f"sqlite:///{serial_root / 'gradebook.db'}", CHAPTER) == (
             gradebook_rows(f"sqlite:///{parallel_root / 'gradebook.db'}", CHAPTER)
         )
     workers = args.workers or parallel.default_workers()[0]
     print(f"\n{args.students} submissions of {CHAPTER} (solved, partial, blank in turn), "
           f"{os.cpu_count()} cores, {workers} worker(s); same grades from both: {same}")  # fmt: skip
-    print(f"{'':<10}{'wall s':>8}{'CPU s':>8}  load average (start, end)")
+    print(f"{'':<10}{'wall s':>8}{'CPU s':>8}{'median s a job':>16}  load average (start, end)")
     for label, (wall, cpu, load) in (("serial", serial), ("parallel", par)):
-        print(f"{label:<10}{wall:>8.0f}{cpu:>8.0f}  {load[0]:.1f}, {load[1]:.1f}")
+        median = statistics.median(per_job[label]) if per_job[label] else float("nan")
+        print(f"{label:<10}{wall:>8.0f}{cpu:>8.0f}{median:>16.1f}  {load[0]:.1f}, {load[1]:.1f}")
     print(f"speed-up: {serial[0] / par[0]:.2f}x (goal 1.7x on 2 quiet cores)")
 
 
