@@ -222,6 +222,9 @@ def autograde_here(root: Path, chapter: str, student: str, db_url: str,
 
     _venv_on_path()
     config = nbgrader_config(root, db_url, nbgrader_args)
+    if "threads" not in config.SandboxedExecute:
+        # One job per core: the sandbox's numeric libraries get one thread each (Limits.threads).
+        config.SandboxedExecute.threads = 1
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = chapter, student
     app = Autograde(coursedir=coursedir, config=config)

@@ -69,6 +69,10 @@ class Limits:
         file_bytes: the largest file the sandbox may write (RLIMIT_FSIZE).
         scratch_bytes: the size of the writable tmpfs (/scratch) and of /tmp.
         result_bytes: the most bytes read back from the result pipe.
+        threads: the threads of each numeric library's pool in the sandbox (OpenMP, OpenBLAS,
+            MKL, TensorFlow's intra- and inter-op pools: THREAD_VARIABLES); 0 leaves each
+            library its default, one per core. A grader that runs one job per core gives 1:
+            an idle pool thread's spinning then takes no time from the job on the other core.
     """
 
     wall_seconds: float = 600
@@ -79,6 +83,7 @@ class Limits:
     file_bytes: int = 256 * 2**20
     scratch_bytes: int = 512 * 2**20
     result_bytes: int = 64 * 2**20
+    threads: int = 0
 
 
 @dataclasses.dataclass
@@ -242,6 +247,16 @@ def _bwrap_argv(limits: Limits, job: Path, env: dict[str, str], hide: tuple[str,
     return argv
 
 
+# The variables that size the thread pools of numpy's BLAS, OpenMP and TensorFlow.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")  # fmt: skip
+
+
+def thread_environment(threads: int) -> dict[str, str]:
+    """The THREAD_VARIABLES for pools of `threads` threads ({} for 0: the libraries' defaults)."""
+    return dict.fromkeys(THREAD_VARIABLES, str(threads)) if threads > 0 else {}
+
+
 def sandbox_environment() -> dict[str, str]:
     """The environment inside the sandbox: no variable of the grader's leaks in."""
     return {
@@ -355,7 +370,7 @@ def run(
             limits. None for no such limit.
     """
     read_end, write_end = os.pipe()
-    env = {**(env or {}), "RESULT_FD": str(write_end)}
+    env = {**thread_environment(limits.threads), **(env or {}), "RESULT_FD": str(write_end)}
     scratch = None
     if unsandboxed_requested():
         # The instructor's explicit choice: no sandbox (same limits, no isolation).

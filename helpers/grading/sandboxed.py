@@ -200,10 +200,14 @@ class SandboxedExecute(NbGraderPreprocessor):
     call_seconds = Float(
         SLOWEST_CELL_SECONDS, help="limit of one call of a learner's function"
     ).tag(config=True)
+    threads = Integer(
+        0, help="threads of each numeric library's pool in the sandbox (0: one per core)"
+    ).tag(config=True)
 
     def limits(self, wall: float) -> sandbox.Limits:
         return sandbox.Limits(wall_seconds=wall, cpu_seconds=self.cpu_seconds,
-                              memory_bytes=self.memory_bytes, data_bytes=self.data_bytes)  # fmt: skip
+                              memory_bytes=self.memory_bytes, data_bytes=self.data_bytes,
+                              threads=self.threads)  # fmt: skip
 
     def preprocess(self, nb, resources):
         root = _root(self)
