@@ -4,7 +4,8 @@ Hands in a class of chapter-01 copies (solved, partial and blank in turn), copie
 twice, then grades one copy as `make autograde-serial` does (one `nbgrader autograde` for the
 whole class) and the other as `make autograde` does (helpers.grading.parallel: one Dask job per
 submission on a local cluster), and prints both wall times, the speed-up, the CPU seconds of
-each (the coordinator's children: nbgrader, kernels, Dask workers) and the load average of the
+each (the coordinator's children: nbgrader, kernels, Dask workers), the cores the machine kept
+busy, the median time a submission spent in its sandboxes, and the load average of the
 machine during each, so that a figure taken on a shared machine can be judged.
 
     python benchmarks/bench_parallel_grading.py                 # 30 students, 2 workers
@@ -57,13 +58,28 @@ def cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(label: str, grade) -> tuple[float, float, tuple[float, float]]:
-    """(wall s, CPU s of children, (1-minute load average at the start, at the end))."""
-    load_before, cpu_before, start = os.getloadavg()[0], cpu_of_children(), time.perf_counter()
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat: all but idle and
+    I/O wait), whoever spent them: over a run, busy seconds / wall seconds = cores kept busy."""
+    with open("/proc/stat") as handle:
+        ticks = [int(field) for field in handle.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(label: str, grade) -> tuple[float, float, float, tuple[float, float]]:
+    """(wall s, CPU s of children, cores kept busy, (1-minute load average at the start, at the
+    end))."""
+    load_before, cpu_before, busy_before = (
+        os.getloadavg()[0],
+        cpu_of_children(),
+        machine_busy_seconds(),
+    )
+    start = time.perf_counter()
     grade()
     wall, cpu = time.perf_counter() - start, cpu_of_children() - cpu_before
-    print(f"{label}: {wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
-    return wall, cpu, (load_before, os.getloadavg()[0])
+    busy = (machine_busy_seconds() - busy_before) / wall
+    print(f"{label}: {wall:.0f} s wall, {cpu:.0f} s CPU, {busy:.2f} cores busy", flush=True)
+    return wall, cpu, busy, (load_before, os.getloadavg()[0])
 
 
 def graded_seconds(root: Path) -> list[float]:
@@ -101,10 +117,12 @@ def main() -> None:
     workers = args.workers or parallel.default_workers()[0]
     print(f"\n{args.students} submissions of {CHAPTER} (solved, partial, blank in turn), "
           f"{os.cpu_count()} cores, {workers} worker(s); same grades from both: {same}")  # fmt: skip
-    print(f"{'':<10}{'wall s':>8}{'CPU s':>8}{'median s a job':>16}  load average (start, end)")
-    for label, (wall, cpu, load) in (("serial", serial), ("parallel", par)):
+    print(f"{'':<10}{'wall s':>8}{'CPU s':>8}{'cores busy':>12}{'median s a job':>16}"
+          "  load average (start, end)")  # fmt: skip
+    for label, (wall, cpu, busy, load) in (("serial", serial), ("parallel", par)):
         median = statistics.median(per_job[label]) if per_job[label] else float("nan")
-        print(f"{label:<10}{wall:>8.0f}{cpu:>8.0f}{median:>16.1f}  {load[0]:.1f}, {load[1]:.1f}")
+        print(f"{label:<10}{wall:>8.0f}{cpu:>8.0f}{busy:>12.2f}{median:>16.1f}"
+              f"  {load[0]:.1f}, {load[1]:.1f}")  # fmt: skip
     print(f"speed-up: {serial[0] / par[0]:.2f}x (goal 1.7x on 2 quiet cores)")
 
 

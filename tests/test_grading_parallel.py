@@ -104,6 +104,11 @@ def test_a_worker_grades_with_the_course_config_the_options_and_the_scratch_grad
     assert SandboxedExecute(config=config).cell_seconds == 7
     course_default = parallel.nbgrader_config(tmp_path, db_url)
     assert SandboxedExecute(config=course_default).cell_seconds == SLOWEST_CELL_SECONDS
+    # A job per core: one thread per numeric library in the sandbox, unless the options say.
+    assert SandboxedExecute(config=course_default).threads == 1
+    sized = parallel.nbgrader_config(tmp_path, db_url, ["--SandboxedExecute.threads=2"])
+    assert SandboxedExecute(config=sized).threads == 2
+    assert SandboxedExecute().threads == 0  # the serial grader: the libraries' own defaults
     directory = CourseDirectory(config=config)
     assert (directory.db_url, directory.root) == (db_url, str(tmp_path.resolve()))
 
@@ -235,6 +240,17 @@ def test_a_scheduler_address_connects_to_that_cluster():
             assert client.submit(sum, [1, 2]).result() == 3
         finally:
             client.close()
+
+
+@pytest.mark.slow
+def test_the_workers_import_what_a_job_needs_before_the_first_job():
+    client, _ = parallel._started(None, 1)
+    try:
+        imported = client.run(lambda: [name in sys.modules for name in
+                                       ("tensorflow", "nbgrader.converters", "helpers.grading.judge")])  # fmt: skip
+        assert list(imported.values()) == [[True, True, True]]
+    finally:
+        parallel._close(client)
 
 
 def test_the_largest_submissions_are_graded_first():

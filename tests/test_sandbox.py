@@ -140,6 +140,15 @@ def test_the_wall_clock_and_a_step_limit_stop_a_loop():
     assert "2 s limit" in outcome.cause()
 
 
+def test_the_thread_pools_are_sized_by_the_limits():
+    names = " ".join(sandbox.THREAD_VARIABLES)
+    read = f"send(' '.join(os.environ.get(name, '-') for name in {names!r}.split()).encode())"
+    one = run_python(read, sandbox.Limits(wall_seconds=60, threads=1))
+    assert one.result.decode().split() == ["1"] * len(sandbox.THREAD_VARIABLES)
+    default = run_python(read)
+    assert default.result.decode().split() == ["-"] * len(sandbox.THREAD_VARIABLES)
+
+
 def test_results_are_capped_in_bytes():
     limits = sandbox.Limits(wall_seconds=60, result_bytes=2**20)
     outcome = run_python("send(b'x' * 10**8)", limits)

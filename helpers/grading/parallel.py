@@ -222,9 +222,6 @@ def autograde_here(root: Path, chapter: str, student: str, db_url: str,
 
     _venv_on_path()
     config = nbgrader_config(root, db_url, nbgrader_args)
-    if "threads" not in config.SandboxedExecute:
-        # One job per core: the sandbox's numeric libraries get one thread each (Limits.threads).
-        config.SandboxedExecute.threads = 1
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = chapter, student
     app = Autograde(coursedir=coursedir, config=config)
@@ -267,7 +264,9 @@ def _venv_on_path() -> None:
 
 def nbgrader_config(root: Path, db_url: str, nbgrader_args=()):
     """The configuration ``nbgrader ... --CourseDirectory.db_url=DB_URL ARGS`` would run with
-    in `root`: its nbgrader_config.py, then the command-line options, then the gradebook.
+    in `root`: its nbgrader_config.py, then the command-line options, then the gradebook; and,
+    unless either of those sizes them, thread pools of one thread in the sandbox
+    (``SandboxedExecute.threads``): a job runs on each core.
 
     Args:
         root: a course root holding nbgrader_config.py.
@@ -280,6 +279,8 @@ def nbgrader_config(root: Path, db_url: str, nbgrader_args=()):
     if nbgrader_args:
         config.merge(KVArgParseConfigLoader(argv=list(nbgrader_args)).load_config())
     config.CourseDirectory.db_url = db_url
+    if "threads" not in config.SandboxedExecute:
+        config.SandboxedExecute.threads = 1
     return config
 
 
