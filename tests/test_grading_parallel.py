@@ -243,12 +243,17 @@ def test_a_scheduler_address_connects_to_that_cluster():
 
 
 @pytest.mark.slow
-def test_the_workers_import_what_a_job_needs_before_the_first_job():
+def test_the_local_workers_are_warmed_before_their_first_job_and_keep_dask_quiet():
+    import dask
+
     client, _ = parallel._started(None, 1)
     try:
         imported = client.run(lambda: [name in sys.modules for name in
                                        ("tensorflow", "nbgrader.converters", "helpers.grading.judge")])  # fmt: skip
         assert list(imported.values()) == [[True, True, True]]
+        # Dask's sampling profiler and frequent monitors are off in the workers (QUIET_CLUSTER).
+        settings = client.run(lambda: {key: dask.config.get(key) for key in parallel.QUIET_CLUSTER})
+        assert list(settings.values()) == [parallel.QUIET_CLUSTER]
     finally:
         parallel._close(client)
 
