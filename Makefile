@@ -11,6 +11,10 @@ CH ?= all
 WORK := work
 # Debian's Chromium drives the browser tests (tests/test_browser.py).
 CHROMIUM := /usr/bin/chromium
+# The suite runs in this many processes (pytest-xdist): one per core of CI's 2. Each chapter's
+# graded class and each test module stay in one process, slow groups first (tests/conftest.py).
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 .PHONY: help setup kernel browser lab instructor test test-fast lint release check-release autograde autograde-serial report feedback grades collect zip-collect html bench lock clean
 
@@ -82,10 +86,10 @@ instructor: setup kernel
 	cd assignments && JUPYTER_CONFIG_PATH=$(CURDIR)/lab/instructor ../$(BIN)/jupyter lab $(ALLOW_ROOT)
 
 test: setup kernel browser
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: setup kernel
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check helpers tests benchmarks assignments/nbgrader_config.py lab

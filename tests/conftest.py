@@ -50,3 +50,39 @@ def graded_class(tmp_path_factory):
         return runs[contract.chapter]
 
     return graded
+
+
+def test_group(item) -> str:
+    """The group a test runs in when the suite is spread over processes (``make test``: pytest-xdist,
+    ``--dist loadgroup``): one process runs a whole group.
+
+    A test that reads a chapter's graded class (the contract's tests of that chapter and the
+    chapter's own tests/test_grading_NN_*.py) is in that chapter's group, so the class is
+    graded once per run; any other test is in its module's group, so a module's fixtures are
+    made once.
+
+    Args:
+        item: a collected pytest item.
+    """
+    if "graded_class" in getattr(item, "fixturenames", ()):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        chapter = params["entry"].chapter if "entry" in params else item.module.CHAPTER
+        return f"graded-{chapter}"
+    return item.nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group the tests for pytest-xdist (test_group), the slow groups first.
+
+    A process takes the next group when it finishes one, in the order collected: the groups
+    that execute chapters or run nbgrader go first, so that the last minutes of a run are
+    spent on short tests on both processes instead of one long group on one.
+    """
+    groups: dict[str, list] = {}
+    for item in items:
+        group = test_group(item)
+        item.add_marker(pytest.mark.xdist_group(group))
+        groups.setdefault(group, []).append(item)
+    slow_first = sorted(groups.values(), key=lambda tests: not any(
+        test.get_closest_marker("slow") for test in tests))  # fmt: skip
+    items[:] = [test for tests in slow_first for test in tests]
