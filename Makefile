@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 # The suite runs in this many processes (pytest-xdist): one per core of CI's 2. Each chapter's
 # graded class and each test module stay in one process, slow groups first (tests/conftest.py).
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: help setup kernel browser lab instructor test test-fast lint release check-release autograde autograde-serial report feedback grades collect zip-collect html bench lock clean
 

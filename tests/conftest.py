@@ -2,6 +2,7 @@
 each chapter's graded class."""
 
 import os
+import re
 
 import pytest
 
@@ -52,37 +53,56 @@ def graded_class(tmp_path_factory):
     return graded
 
 
-def test_group(item) -> str:
-    """The group a test runs in when the suite is spread over processes (``make test``: pytest-xdist,
-    ``--dist loadgroup``): one process runs a whole group.
+# A test of a chapter's graded class: in tests/test_grading_NN_*.py, or one of the contract's
+# tests parametrized by that chapter (ids "NN_chapter" and "NN_chapter-student").
+GRADED_CHAPTER = re.compile(
+    r"^tests/test_grading_(\d\d_[a-z0-9_]+)\.py::|^tests/test_grading_contract\.py::\w+\[(\d\d_[a-z0-9_]+)[-\]]"
+)
 
-    A test that reads a chapter's graded class (the contract's tests of that chapter and the
-    chapter's own tests/test_grading_NN_*.py) is in that chapter's group, so the class is
-    graded once per run; any other test is in its module's group, so a module's fixtures are
+
+def test_group(nodeid: str) -> str:
+    """The group a test runs in when the suite is spread over processes (``make test``:
+    pytest-xdist): one process runs a whole group.
+
+    A test of a chapter's graded class (GRADED_CHAPTER) is in that chapter's group, so the class
+    is graded once per run; any other test is in its module's group, so a module's fixtures are
     made once.
 
     Args:
-        item: a collected pytest item.
+        nodeid: a test's pytest node id, e.g. "tests/test_boxes.py::test_iou[1]".
     """
-    if "graded_class" in getattr(item, "fixturenames", ()):
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        chapter = params["entry"].chapter if "entry" in params else item.module.CHAPTER
-        return f"graded-{chapter}"
-    return item.nodeid.split("::")[0]
+    found = GRADED_CHAPTER.match(nodeid)
+    if found:
+        return f"graded-{found.group(1) or found.group(2)}"
+    return nodeid.split("::")[0]
 
 
 def pytest_collection_modifyitems(config, items):
-    """Group the tests for pytest-xdist (test_group), the slow groups first.
+    """Order the tests by group (test_group), the slow groups first.
 
-    A process takes the next group when it finishes one, in the order collected: the groups
-    that execute chapters or run nbgrader go first, so that the last minutes of a run are
-    spent on short tests on both processes instead of one long group on one.
+    A process takes the next group when it finishes one, in this order: the groups that
+    execute chapters or run nbgrader go first, so that the last minutes of a run are spent on
+    short tests on both processes instead of one long group on one.
     """
     groups: dict[str, list] = {}
     for item in items:
-        group = test_group(item)
-        item.add_marker(pytest.mark.xdist_group(group))
-        groups.setdefault(group, []).append(item)
+        groups.setdefault(test_group(item.nodeid), []).append(item)
     slow_first = sorted(groups.values(), key=lambda tests: not any(
         test.get_closest_marker("slow") for test in tests))  # fmt: skip
     items[:] = [test for tests in slow_first for test in tests]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist hands out whole groups (test_group), in the order collected.
+
+    (Its own "xdist_group" marks do not group with pytest 9, which no longer reads the node id
+    that pytest-xdist 3.8 rewrites for them.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return test_group(nodeid)
+
+    return ByGroup(config, log)
