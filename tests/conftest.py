@@ -60,7 +60,7 @@ GRADED_CHAPTER = re.compile(
 )
 
 
-def test_group(nodeid: str) -> str:
+def run_group(nodeid: str) -> str:
     """The group a test runs in when the suite is spread over processes (``make test``:
     pytest-xdist): one process runs a whole group.
 
@@ -78,7 +78,7 @@ def test_group(nodeid: str) -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Order the tests by group (test_group), the slow groups first.
+    """Order the tests by group (run_group), the slow groups first.
 
     A process takes the next group when it finishes one, in this order: the groups that
     execute chapters or run nbgrader go first, so that the last minutes of a run are spent on
@@ -86,7 +86,14 @@ def pytest_collection_modifyitems(config, items):
     """
     groups: dict[str, list] = {}
     for item in items:
-        groups.setdefault(test_group(item.nodeid), []).append(item)
+        group = run_group(item.nodeid)
+        if "graded_class" in getattr(item, "fixturenames", ()) and not group.startswith("graded-"):
+            raise pytest.UsageError(
+                f"{item.nodeid} reads a chapter's graded class but is not in that chapter's group: "
+                "name its file tests/test_grading_NN_slug.py or parametrize it by the contract "
+                "entry (tests/conftest.py, GRADED_CHAPTER), or each process grades the class again"
+            )
+        groups.setdefault(group, []).append(item)
     slow_first = sorted(groups.values(), key=lambda tests: not any(
         test.get_closest_marker("slow") for test in tests))  # fmt: skip
     items[:] = [test for tests in slow_first for test in tests]
@@ -94,7 +101,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist hands out whole groups (test_group), in the order collected.
+    """pytest-xdist hands out whole groups (run_group), in the order collected.
 
     (Its own "xdist_group" marks do not group with pytest 9, which no longer reads the node id
     that pytest-xdist 3.8 rewrites for them.)
@@ -103,6 +110,6 @@ def pytest_xdist_make_scheduler(config, log):
 
     class ByGroup(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return test_group(nodeid)
+            return run_group(nodeid)
 
     return ByGroup(config, log)

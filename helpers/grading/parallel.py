@@ -52,8 +52,8 @@ RESULTS_FOLDER = "grading"  # <root>/grading/<chapter>/<student>.json, one per g
 # Dask's own bookkeeping in the local cluster, made rare: by default each worker samples its
 # threads' stacks every 10 ms (the dashboard's profile, which this cluster does not serve) and
 # each process wakes every 20 ms (event-loop tick) and every 0.1 to 0.5 s (memory and system
-# monitors). Measured on 2 idle workers: 0.16-0.25 of a core busy by default, 0.03 with these;
-# on a 2-core machine that is CPU the grading jobs lose to Dask (tests/test_grading_parallel.py).
+# monitors). On 2 idle workers: 0.13-0.25 of a core busy by default, 0.02-0.03 with these
+# (benchmarks/bench_dask_idle.py); on a 2-core machine that is CPU the jobs lose to Dask.
 QUIET_CLUSTER = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
